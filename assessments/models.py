@@ -1,0 +1,201 @@
+"""Quizzes and the attempts learners make at them.
+
+This app is a quiz engine: it knows users, not modules. `courses` decides when a quiz
+may be taken and what passing it means.
+"""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from modelcluster.fields import ParentalKey
+from modelcluster.models import ClusterableModel
+from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
+from wagtail.models import Orderable
+from wagtail.search import index
+
+from lms.sanitize import clean_html, clean_text
+
+
+class QuestionKind(models.TextChoices):
+    SINGLE = "single", "Single choice"
+    MULTIPLE = "multiple", "Multiple select"
+    TRUE_FALSE = "true_false", "True / false"
+    SCENARIO = "scenario", "Scenario (one best answer)"
+
+
+ONE_CORRECT_KINDS = {QuestionKind.SINGLE, QuestionKind.TRUE_FALSE, QuestionKind.SCENARIO}
+
+
+class Quiz(index.Indexed, ClusterableModel):
+    """A pool of questions with the rules for attempting it."""
+
+    title = models.CharField(max_length=200)
+    pass_mark = models.PositiveSmallIntegerField(
+        default=80,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text="Percentage of questions answered correctly needed to pass (0-100).",
+    )
+    max_attempts = models.PositiveSmallIntegerField(
+        default=3, validators=[MinValueValidator(1)], help_text="Attempts allowed per learner."
+    )
+    cooldown_minutes = models.PositiveIntegerField(
+        default=0, help_text="Minutes a learner waits after a failed attempt before retrying."
+    )
+    time_limit_minutes = models.PositiveIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1)], help_text="Leave empty for none."
+    )
+    questions_per_attempt = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text="Questions drawn from the pool for each attempt. Empty: all of them.",
+    )
+    shuffle = models.BooleanField(default=True, help_text="Shuffle questions and choices.")
+
+    panels = [
+        FieldPanel("title"),
+        MultiFieldPanel(
+            [
+                FieldPanel("pass_mark"),
+                FieldPanel("max_attempts"),
+                FieldPanel("cooldown_minutes"),
+                FieldPanel("time_limit_minutes"),
+                FieldPanel("questions_per_attempt"),
+                FieldPanel("shuffle"),
+            ],
+            heading="Rules",
+        ),
+        InlinePanel("questions", heading="Question pool", label="Question", min_num=1),
+    ]
+    search_fields = [index.SearchField("title"), index.AutocompleteField("title")]
+
+    class Meta:
+        verbose_name_plural = "quizzes"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(pass_mark__gte=0, pass_mark__lte=100), name="quiz_pass_mark_0_100"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self) -> None:
+        super().clean()
+        if self.pk and self.questions_per_attempt:
+            pool = self.questions.count()
+            if self.questions_per_attempt > pool:
+                raise ValidationError(
+                    {"questions_per_attempt": f"The pool has only {pool} questions."}
+                )
+
+
+class Question(Orderable, ClusterableModel):
+    """One question of a quiz pool. Prompt and explanation are sanitised HTML."""
+
+    quiz = ParentalKey(Quiz, on_delete=models.CASCADE, related_name="questions")
+    kind = models.CharField(
+        max_length=20, choices=QuestionKind.choices, default=QuestionKind.SINGLE
+    )
+    prompt = models.TextField(help_text="The question. Simple HTML is allowed.")
+    explanation = models.TextField(help_text="Shown after submission: why the answer is right.")
+
+    panels = [
+        FieldPanel("kind"),
+        FieldPanel("prompt"),
+        FieldPanel("explanation"),
+        InlinePanel("choices", heading="Choices", label="Choice", min_num=2),
+    ]
+
+    def __str__(self) -> str:
+        return clean_text(self.prompt)[:80]
+
+    def save(self, *args, **kwargs):
+        self.prompt = clean_html(self.prompt)
+        self.explanation = clean_html(self.explanation)
+        super().save(*args, **kwargs)
+
+
+class Choice(Orderable):
+    """One answer option; `is_correct` never leaves the server before submission."""
+
+    question = ParentalKey(Question, on_delete=models.CASCADE, related_name="choices")
+    text = models.CharField(max_length=500)
+    is_correct = models.BooleanField(default=False)
+
+    panels = [FieldPanel("text"), FieldPanel("is_correct")]
+
+    def __str__(self) -> str:
+        return self.text
+
+    def save(self, *args, **kwargs):
+        self.text = clean_text(self.text)
+        super().save(*args, **kwargs)
+
+
+def validate_question_choices(kind: str, correct_flags: list[bool], texts: list[str]) -> None:
+    """The authoring rule for a question's choices; raises ValidationError with a clear message."""
+    correct = sum(correct_flags)
+    if len(correct_flags) < 2:
+        raise ValidationError("A question needs at least two choices.")
+    if kind in ONE_CORRECT_KINDS and correct != 1:
+        label = QuestionKind(kind).label
+        raise ValidationError(f"A {label.lower()} question needs exactly one correct choice.")
+    if kind == QuestionKind.MULTIPLE and correct < 1:
+        raise ValidationError("A multiple-select question needs at least one correct choice.")
+    if kind == QuestionKind.TRUE_FALSE and sorted(texts) != ["False", "True"]:
+        raise ValidationError('A true / false question has exactly the choices "True" and "False".')
+
+
+class Attempt(models.Model):
+    """One learner's attempt at a quiz: the questions served, the answers and the grade.
+
+    `questions` is a snapshot taken when the attempt starts, so later edits to the pool
+    never change what was asked or how it was graded. Written once on submission.
+    """
+
+    quiz = models.ForeignKey(Quiz, on_delete=models.PROTECT, related_name="attempts")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="quiz_attempts"
+    )
+    number = models.PositiveSmallIntegerField(help_text="1 for the learner's first attempt.")
+    questions = models.JSONField(help_text="Snapshot of the questions served, in order.")
+    pass_mark = models.PositiveSmallIntegerField()
+    started_at = models.DateTimeField()
+    expires_at = models.DateTimeField(null=True, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    answers = models.JSONField(null=True, blank=True)
+    correct_count = models.PositiveSmallIntegerField(null=True, blank=True)
+    score = models.PositiveSmallIntegerField(null=True, blank=True)
+    passed = models.BooleanField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["started_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["quiz", "user", "number"], name="attempt_unique_number_per_learner"
+            ),
+            models.UniqueConstraint(
+                fields=["quiz", "user"],
+                condition=Q(submitted_at__isnull=True),
+                name="attempt_one_open_per_learner",
+            ),
+            models.CheckConstraint(
+                condition=Q(score__isnull=True) | Q(score__gte=0, score__lte=100),
+                name="attempt_score_0_100",
+            ),
+        ]
+        indexes = [models.Index(fields=["user", "quiz", "submitted_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.quiz} #{self.number}"
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.submitted_at is not None
+
+    @property
+    def total(self) -> int:
+        return len(self.questions)

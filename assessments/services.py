@@ -1,0 +1,153 @@
+"""Rules that change quiz state: starting and submitting attempts.
+
+Callers (the `courses` app) decide whether the learner may take the quiz at all; these
+functions enforce the quiz's own rules: attempts left, cooldown, time limit, one open
+attempt, one submission.
+"""
+
+import random
+from datetime import timedelta
+
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from assessments.grading import grade, normalise_answers
+from assessments.models import Attempt, Quiz
+from lms.errors import DomainError, ErrorCode
+from lms.sanitize import clean_html, clean_text
+
+# Submissions arriving this long after the time limit still count (network latency).
+TIME_LIMIT_GRACE = timedelta(seconds=30)
+
+
+def quiz_snapshot(*, quiz: Quiz, rng: random.Random) -> list[dict]:
+    """Draw the questions for one attempt and freeze them, correct flags included."""
+    pool = list(quiz.questions.prefetch_related("choices").order_by("sort_order", "pk"))
+    if quiz.questions_per_attempt and quiz.questions_per_attempt < len(pool):
+        drawn = rng.sample(pool, quiz.questions_per_attempt)
+        if not quiz.shuffle:
+            drawn.sort(key=lambda q: (q.sort_order or 0, q.pk))
+    else:
+        drawn = pool
+        if quiz.shuffle:
+            drawn = rng.sample(pool, len(pool))
+    snapshot = []
+    for question in drawn:
+        choices = list(question.choices.all())
+        if quiz.shuffle and question.kind != "true_false":
+            rng.shuffle(choices)
+        snapshot.append(
+            {
+                "id": question.pk,
+                "kind": question.kind,
+                "prompt": clean_html(question.prompt),
+                "explanation": clean_html(question.explanation),
+                "choices": [
+                    {"id": c.pk, "text": clean_text(c.text), "correct": c.is_correct}
+                    for c in choices
+                ],
+            }
+        )
+    return snapshot
+
+
+def _close_if_expired(attempt: Attempt, now) -> None:
+    """An attempt past its time limit is closed with the answers it has (none): graded 0."""
+    if attempt.expires_at is None or now <= attempt.expires_at + TIME_LIMIT_GRACE:
+        return
+    result = grade(attempt.questions, {}, attempt.pass_mark)
+    attempt.answers = {}
+    attempt.submitted_at = now
+    attempt.correct_count, attempt.score, attempt.passed = (
+        result.correct_count,
+        result.score,
+        result.passed,
+    )
+    attempt.save(update_fields=["answers", "submitted_at", "correct_count", "score", "passed"])
+
+
+def _lock_learner(user) -> None:
+    get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+
+
+def close_expired_attempts(*, quiz: Quiz, user) -> None:
+    """Close the learner's open attempt if its time limit has run out (committed on its own)."""
+    with transaction.atomic():
+        _lock_learner(user)
+        open_attempt = Attempt.objects.filter(quiz=quiz, user=user, submitted_at=None).first()
+        if open_attempt:
+            _close_if_expired(open_attempt, timezone.now())
+
+
+@transaction.atomic
+def attempt_start(*, quiz: Quiz, user, rng: random.Random | None = None) -> tuple[Attempt, bool]:
+    """Return the learner's open attempt, or start a new one. `created` tells which.
+
+    Raises DomainError(CONFLICT) when no attempts are left or a cooldown is running.
+    The learner's row is locked so concurrent starts are serialised. Call
+    `close_expired_attempts` first so a timed-out attempt counts as used.
+    """
+    _lock_learner(user)
+    now = timezone.now()
+    attempts = list(Attempt.objects.filter(quiz=quiz, user=user).order_by("number"))
+    open_attempt = next((a for a in attempts if not a.is_submitted), None)
+    if open_attempt:
+        return open_attempt, False
+
+    if len(attempts) >= quiz.max_attempts:
+        raise DomainError(ErrorCode.CONFLICT, "No attempts are left for this quiz.")
+    last = attempts[-1] if attempts else None
+    if last and not last.passed and quiz.cooldown_minutes:
+        ready_at = last.submitted_at + timedelta(minutes=quiz.cooldown_minutes)
+        if now < ready_at:
+            raise DomainError(
+                ErrorCode.CONFLICT,
+                f"You can retry this quiz after {ready_at:%H:%M} UTC.",
+            )
+    questions = quiz_snapshot(quiz=quiz, rng=rng or random.SystemRandom())
+    if not questions:
+        raise DomainError(ErrorCode.CONFLICT, "This quiz has no questions yet.")
+    expires_at = (
+        now + timedelta(minutes=quiz.time_limit_minutes) if quiz.time_limit_minutes else None
+    )
+    try:
+        with transaction.atomic():
+            attempt = Attempt.objects.create(
+                quiz=quiz,
+                user=user,
+                number=len(attempts) + 1,
+                questions=questions,
+                pass_mark=quiz.pass_mark,
+                started_at=now,
+                expires_at=expires_at,
+            )
+    except IntegrityError:
+        raise DomainError(
+            ErrorCode.CONFLICT, "Another attempt was started at the same time."
+        ) from None
+    return attempt, True
+
+
+@transaction.atomic
+def attempt_submit(*, attempt: Attempt, answers) -> Attempt:
+    """Grade and close an attempt, once. Bad answers raise INVALID and store nothing.
+
+    The attempt row is locked, so concurrent submits grade it exactly once; the losers
+    get CONFLICT and the first result stands.
+    """
+    locked = Attempt.objects.select_for_update().get(pk=attempt.pk)
+    if locked.is_submitted:
+        raise DomainError(ErrorCode.CONFLICT, "This attempt has already been submitted.")
+    now = timezone.now()
+    if locked.expires_at and now > locked.expires_at + TIME_LIMIT_GRACE:
+        raise DomainError(ErrorCode.CONFLICT, "The time limit for this attempt has passed.")
+    chosen = normalise_answers(locked.questions, answers)
+    result = grade(locked.questions, chosen, locked.pass_mark)
+    locked.answers = {str(q): sorted(c) for q, c in chosen.items()}
+    locked.submitted_at = now
+    locked.correct_count = result.correct_count
+    locked.score = result.score
+    locked.passed = result.passed
+    locked.save(update_fields=["answers", "submitted_at", "correct_count", "score", "passed"])
+    return locked

@@ -1,0 +1,143 @@
+"""Learner and public endpoints of API.md. Thin: look up (scoped), call a service, serialise."""
+
+from django.http import FileResponse
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from assessments.models import Attempt
+from assessments.selectors import attempt_review, attempts_used
+from courses import serializers as s
+from courses import services
+from courses.certificate_pdf import certificate_pdf_response
+from courses.models import Certificate
+from courses.permissions import require_person, user_can_download_certificate
+from courses.selectors import (
+    certificates_of,
+    curricula_visible_to,
+    curriculum_outlines,
+    learner_progress,
+    visible_lessons,
+    visible_module_for_quiz,
+)
+from lms.errors import DomainError, ErrorCode
+
+ERRORS = {
+    400: OpenApiResponse(description="Invalid input"),
+    401: OpenApiResponse(description="Not signed in"),
+    404: OpenApiResponse(description="Not found, or not yours to see"),
+    409: OpenApiResponse(description="Conflicts with the current state"),
+}
+
+
+def _errors(*codes):
+    return {code: ERRORS[code] for code in codes}
+
+
+class CurriculumListView(APIView):
+    @extend_schema(responses={200: s.CurriculumOutlineSerializer(many=True), **_errors(401)})
+    def get(self, request):
+        outlines = curriculum_outlines(curricula_visible_to(request.user))
+        return Response(s.CurriculumOutlineSerializer(outlines, many=True).data)
+
+
+class MyProgressView(APIView):
+    @extend_schema(responses={200: s.ProgressSerializer, **_errors(401)})
+    def get(self, request):
+        person = require_person(request.user)
+        progress = learner_progress(person, curricula_visible_to(request.user))
+        return Response(s.ProgressSerializer({"curricula": progress}).data)
+
+
+class LessonCompleteView(APIView):
+    @extend_schema(
+        request=None,
+        responses={
+            200: s.LessonCompletionSerializer,
+            201: s.LessonCompletionSerializer,
+            **_errors(401, 404),
+        },
+    )
+    def post(self, request, lesson_id: int):
+        person = require_person(request.user)
+        lesson = get_object_or_404(visible_lessons(request.user), pk=lesson_id)
+        progress, created = services.lesson_complete(person=person, lesson=lesson)
+        return Response(
+            s.LessonCompletionSerializer(progress).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+
+class AttemptStartView(APIView):
+    @extend_schema(
+        request=None,
+        responses={200: s.AttemptSerializer, 201: s.AttemptSerializer, **_errors(401, 404, 409)},
+    )
+    def post(self, request, quiz_id: int):
+        person = require_person(request.user)
+        module = visible_module_for_quiz(request.user, quiz_id)
+        if module is None:
+            raise DomainError(ErrorCode.NOT_FOUND, "No such quiz.")
+        attempt, created = services.module_quiz_start(person=person, module=module)
+        return Response(
+            s.AttemptSerializer(attempt).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+
+class AttemptSubmitView(APIView):
+    @extend_schema(
+        request=s.SubmitSerializer,
+        responses={200: s.AttemptResultSerializer, **_errors(400, 401, 404, 409)},
+    )
+    def post(self, request, attempt_id: int):
+        person = require_person(request.user)
+        attempt = get_object_or_404(Attempt, pk=attempt_id, user=request.user)
+        module = visible_module_for_quiz(request.user, attempt.quiz_id)
+        if module is None:
+            raise DomainError(ErrorCode.NOT_FOUND, "No such attempt.")
+        if not isinstance(request.data, dict) or "answers" not in request.data:
+            raise DomainError(ErrorCode.INVALID, "This field is required.", field="answers")
+        attempt = services.module_quiz_submit(
+            person=person, module=module, attempt=attempt, answers=request.data["answers"]
+        )
+        left = module.quiz.max_attempts - attempts_used(quiz_id=attempt.quiz_id, user=request.user)
+        review = attempt_review(attempt, attempts_left=max(left, 0))
+        return Response(s.AttemptResultSerializer(review).data)
+
+
+class MyCertificatesView(APIView):
+    @extend_schema(responses={200: s.CertificateSerializer(many=True), **_errors(401)})
+    def get(self, request):
+        person = require_person(request.user)
+        certificates = certificates_of(person)
+        return Response(
+            s.CertificateSerializer(certificates, many=True, context={"request": request}).data
+        )
+
+
+class CertificatePdfView(APIView):
+    @extend_schema(
+        responses={
+            (200, "application/pdf"): OpenApiResponse(description="The certificate PDF"),
+            **_errors(401, 404),
+        }
+    )
+    def get(self, request, code: str) -> FileResponse:
+        certificate = get_object_or_404(Certificate.objects.select_related("person"), code=code)
+        if not user_can_download_certificate(request.user, certificate):
+            raise DomainError(ErrorCode.NOT_FOUND, "No such certificate.")
+        return certificate_pdf_response(certificate, request)
+
+
+class PublicCertificateView(APIView):
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses={200: s.PublicCertificateSerializer, **_errors(404)})
+    def get(self, request, code: str):
+        certificate = get_object_or_404(Certificate, code=code)
+        return Response(s.PublicCertificateSerializer(certificate).data)

@@ -1,0 +1,288 @@
+"""Seed the curriculum, the role groups, two demo agencies and the demo accounts of API.md."""
+
+import secrets
+from datetime import timedelta
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+from wagtail.models import GroupPagePermission, Page, Site
+
+from courses.curriculum_data import CurriculumDataError, load_curriculum
+from courses.models import Assignment, HomePage
+from lms import roles
+from lms.models import Agency, Person, PersonnelCategory, Unit
+
+HOME_INTRO = (
+    "<p>Common Ground is where officers, civilian staff, police leaders and elected "
+    "officials work through the department's community-policing curriculum: short "
+    "lessons, realistic scenarios, quizzes and a certificate anyone can verify.</p>"
+)
+
+AGENCIES = [
+    {
+        "slug": "riverside-pd",
+        "name": "Riverside Police Department",
+        "units": [
+            "Patrol North",
+            "Patrol South",
+            "Investigations",
+            "Community Services",
+            "Training Academy",
+        ],
+    },
+    {
+        "slug": "lakeside-pd",
+        "name": "Lakeside Police Department",
+        "units": ["First Precinct", "Second Precinct", "Support Services"],
+    },
+]
+
+# username, first, last, agency slug, unit, badge, rank, category, role
+ACCOUNTS = [
+    (
+        "officer",
+        "Dana",
+        "Reyes",
+        "riverside-pd",
+        "Patrol North",
+        "R-1042",
+        "Officer",
+        PersonnelCategory.SWORN,
+        roles.LEARNER,
+    ),
+    (
+        "officer2",
+        "Sam",
+        "Okafor",
+        "lakeside-pd",
+        "First Precinct",
+        "L-2210",
+        "Officer",
+        PersonnelCategory.SWORN,
+        roles.LEARNER,
+    ),
+    (
+        "trainer",
+        "Morgan",
+        "Lee",
+        "riverside-pd",
+        "Training Academy",
+        "R-0871",
+        "Sergeant",
+        PersonnelCategory.SWORN,
+        roles.TRAINER,
+    ),
+    (
+        "coordinator",
+        "Avery",
+        "Chen",
+        "riverside-pd",
+        "Training Academy",
+        "R-0520",
+        "Lieutenant",
+        PersonnelCategory.SWORN,
+        roles.COORDINATOR,
+    ),
+    (
+        "command",
+        "Jordan",
+        "Price",
+        "riverside-pd",
+        "Patrol North",
+        "R-0110",
+        "Captain",
+        PersonnelCategory.LEADER,
+        roles.COMMAND_STAFF,
+    ),
+    (
+        "command2",
+        "Riley",
+        "Novak",
+        "lakeside-pd",
+        "First Precinct",
+        "L-0105",
+        "Captain",
+        PersonnelCategory.LEADER,
+        roles.COMMAND_STAFF,
+    ),
+]
+
+# Further learners, so rosters and reports have people in them.
+ROSTER = [
+    ("riverside-pd", "Patrol North", "R-1101", "Officer", "Alex", "Morales", "sworn"),
+    ("riverside-pd", "Patrol North", "R-1102", "Officer", "Priya", "Natarajan", "sworn"),
+    ("riverside-pd", "Patrol South", "R-1201", "Corporal", "Marcus", "Bell", "sworn"),
+    ("riverside-pd", "Patrol South", "R-1202", "Officer", "Hannah", "Kowalski", "sworn"),
+    ("riverside-pd", "Investigations", "R-1301", "Detective", "Luis", "Ortega", "sworn"),
+    (
+        "riverside-pd",
+        "Community Services",
+        "R-1401",
+        "Dispatcher",
+        "Grace",
+        "Whitfield",
+        "civilian",
+    ),
+    ("riverside-pd", "Community Services", "", "Council Member", "Elaine", "Brooks", "elected"),
+    ("lakeside-pd", "First Precinct", "L-2301", "Officer", "Tomas", "Silva", "sworn"),
+    ("lakeside-pd", "Second Precinct", "L-2401", "Sergeant", "Keisha", "Grant", "sworn"),
+    ("lakeside-pd", "Support Services", "L-2501", "Records Clerk", "Owen", "Fischer", "civilian"),
+]
+
+DUE_IN_DAYS = 90
+RECERTIFICATION_MONTHS = 12
+
+
+class Command(BaseCommand):
+    help = "Create the curriculum, role groups, demo agencies and demo accounts (idempotent)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--password", help="Password for every demo account.")
+
+    def handle(self, *args, password=None, **options):
+        generated = password is None
+        password = password or secrets.token_urlsafe(12)
+        try:
+            validate_password(password)
+        except ValidationError as error:
+            raise CommandError("Password rejected: " + " ".join(error.messages)) from None
+        try:
+            with transaction.atomic():
+                summary = self._seed(password, reset_passwords=not generated)
+        except CurriculumDataError as error:
+            raise CommandError(str(error)) from None
+        self.stdout.write(self.style.SUCCESS(summary))
+        if generated:
+            self.stdout.write(
+                f"Password for accounts created now: {password} "
+                "(existing accounts keep theirs; pass --password to set one for all)."
+            )
+
+    def _seed(self, password: str, *, reset_passwords: bool) -> str:
+        """Create what is missing. Existing accounts get `password` only when it was given."""
+        groups = roles.ensure_roles()
+        home = self._home_page()
+        curriculum, pages_created = load_curriculum(home)
+        self._grant_page_permissions(groups, home)
+        agencies = {}
+        for spec in AGENCIES:
+            agency, _ = Agency.objects.get_or_create(
+                slug=spec["slug"], defaults={"name": spec["name"]}
+            )
+            for unit in spec["units"]:
+                Unit.objects.get_or_create(agency=agency, name=unit)
+            agencies[agency.slug] = agency
+            Assignment.objects.get_or_create(
+                curriculum=curriculum,
+                agency=agency,
+                defaults={
+                    "due_date": timezone.localdate() + timedelta(days=DUE_IN_DAYS),
+                    "recertification_months": RECERTIFICATION_MONTHS,
+                },
+            )
+        users_created = 0
+        for username, first, last, slug, unit, badge, rank, category, role in ACCOUNTS:
+            users_created += self._person(
+                username,
+                first,
+                last,
+                agencies[slug],
+                unit,
+                badge,
+                rank,
+                category,
+                password,
+                reset_passwords,
+            )
+            get_user_model().objects.get(username=username).groups.add(groups[role])
+        for slug, unit, badge, rank, first, last, category in ROSTER:
+            username = f"{first}.{last}".lower()
+            users_created += self._person(
+                username,
+                first,
+                last,
+                agencies[slug],
+                unit,
+                badge,
+                rank,
+                category,
+                password,
+                reset_passwords,
+            )
+            get_user_model().objects.get(username=username).groups.add(groups[roles.LEARNER])
+        return (
+            f"Seeded “{curriculum.title}”: {pages_created} pages created, "
+            f"{users_created} accounts created."
+        )
+
+    def _home_page(self) -> HomePage:
+        home = HomePage.objects.first()
+        if home is None:
+            root = Page.get_first_root_node()
+            home = root.add_child(
+                instance=HomePage(title="Common Ground", slug="common-ground", intro=HOME_INTRO)
+            )
+        site = Site.objects.filter(is_default_site=True).first()
+        if site is None:
+            Site.objects.create(
+                hostname="localhost",
+                port=80,
+                root_page=home,
+                is_default_site=True,
+                site_name="Common Ground",
+            )
+        elif site.root_page_id != home.pk:
+            old_root = site.root_page
+            site.root_page = home
+            site.site_name = "Common Ground"
+            site.save()
+            if not isinstance(old_root.specific, HomePage) and old_root.depth == 2:
+                old_root.delete()  # Wagtail's "Welcome" placeholder page
+        return home
+
+    def _grant_page_permissions(self, groups, home: HomePage) -> None:
+        actions = {
+            roles.TRAINER: ["add_page", "change_page"],
+            roles.COORDINATOR: ["add_page", "change_page", "publish_page"],
+        }
+        for role, codenames in actions.items():
+            for codename in codenames:
+                GroupPagePermission.objects.get_or_create(
+                    group=groups[role],
+                    page=home,
+                    permission=Permission.objects.get(
+                        content_type__app_label="wagtailcore", codename=codename
+                    ),
+                )
+
+    def _person(
+        self, username, first, last, agency, unit, badge, rank, category, password, reset_password
+    ) -> int:
+        user_model = get_user_model()
+        user, created = user_model.objects.get_or_create(
+            username=username,
+            defaults={
+                "first_name": first,
+                "last_name": last,
+                "email": f"{username}@{agency.slug}.example.org",
+            },
+        )
+        if created or (reset_password and not user.check_password(password)):
+            user.set_password(password)
+            user.save(update_fields=["password"])
+        Person.objects.get_or_create(
+            user=user,
+            defaults={
+                "agency": agency,
+                "unit": Unit.objects.get(agency=agency, name=unit),
+                "badge_number": badge,
+                "rank": rank,
+                "personnel_category": category,
+            },
+        )
+        return int(created)

@@ -1,0 +1,333 @@
+"""The curriculum as Wagtail pages, and each learner's progress through it."""
+
+import secrets
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.http import Http404
+from django.utils import timezone
+from wagtail import blocks
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.fields import RichTextField, StreamField
+from wagtail.models import Page
+from wagtail.search import index
+
+from courses.blocks import RICH_TEXT_FEATURES, LessonBodyBlock
+from lms.models import Agency, Person, Unit
+
+
+class HomePage(Page):
+    """The public front page of the site."""
+
+    intro = RichTextField(features=RICH_TEXT_FEATURES, blank=True)
+
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+
+    parent_page_types = ["wagtailcore.Page"]
+    subpage_types = ["courses.CurriculumPage"]
+
+
+class LearnerPage(Page):
+    """Training content: signed-in learners of an assigned curriculum only (and authors)."""
+
+    class Meta:
+        abstract = True
+
+    def serve(self, request, *args, **kwargs):
+        from courses.permissions import user_can_view_training_page
+
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not user_can_view_training_page(request.user, self):
+            raise Http404("No such page.")
+        return super().serve(request, *args, **kwargs)
+
+    def get_context(self, request, *args, **kwargs):
+        from courses.selectors import curriculum_of, learner_progress, person_for
+
+        context = super().get_context(request, *args, **kwargs)
+        person = person_for(request.user)
+        curriculum = self if isinstance(self, CurriculumPage) else curriculum_of(self)
+        progress = learner_progress(person, [curriculum])[0] if person else None
+        context.update(person=person, curriculum=curriculum, progress=progress)
+        return context
+
+
+class CurriculumPage(LearnerPage):
+    """A programme of numbered modules; completing all of them earns a certificate."""
+
+    summary = models.TextField(help_text="One or two plain sentences for lists and certificates.")
+    intro = RichTextField(features=RICH_TEXT_FEATURES, blank=True)
+
+    content_panels = [*Page.content_panels, FieldPanel("summary"), FieldPanel("intro")]
+    search_fields = [*Page.search_fields, index.SearchField("summary")]
+
+    parent_page_types = ["courses.HomePage"]
+    subpage_types = ["courses.ModulePage"]
+
+
+class ModulePage(LearnerPage):
+    """One module: objectives, lessons (its children) and an optional quiz that completes it."""
+
+    number = models.PositiveSmallIntegerField(validators=[MinValueValidator(1)])
+    summary = models.TextField()
+    objectives = StreamField(
+        [("objective", blocks.CharBlock(max_length=300))],
+        blank=True,
+        help_text="Three to five learning objectives.",
+    )
+    minutes = models.PositiveIntegerField(help_text="Estimated minutes for the whole module.")
+    credit_hours = models.DecimalField(
+        max_digits=4, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
+    )
+    quiz = models.ForeignKey(
+        "assessments.Quiz",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="modules",
+        help_text="Passing this quiz completes the module. Without one, reading the lessons does.",
+    )
+
+    content_panels = [
+        *Page.content_panels,
+        MultiFieldPanel(
+            [FieldPanel("number"), FieldPanel("minutes"), FieldPanel("credit_hours")],
+            heading="Module",
+        ),
+        FieldPanel("summary"),
+        FieldPanel("objectives"),
+        FieldPanel("quiz"),
+    ]
+    search_fields = [*Page.search_fields, index.SearchField("summary")]
+
+    parent_page_types = ["courses.CurriculumPage"]
+    subpage_types = ["courses.LessonPage"]
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        progress = context["progress"]
+        context["module_progress"] = progress and next(
+            (m for m in progress.modules if m.outline.page.pk == self.pk), None
+        )
+        return context
+
+
+class LessonPage(LearnerPage):
+    """A lesson: a StreamField body an officer reads, then marks complete."""
+
+    summary = models.CharField(max_length=300)
+    minutes = models.PositiveIntegerField(default=10)
+    body = StreamField(LessonBodyBlock())
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("summary"),
+        FieldPanel("minutes"),
+        FieldPanel("body"),
+    ]
+    search_fields = [
+        *Page.search_fields,
+        index.SearchField("summary"),
+        index.SearchField("body"),
+    ]
+
+    parent_page_types = ["courses.ModulePage"]
+    subpage_types: list[str] = []
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        progress = context["progress"]
+        if progress:
+            sequence = [(m, lesson) for m in progress.modules for lesson in m.outline.lessons]
+            position = next(
+                (i for i, (_, lesson) in enumerate(sequence) if lesson.pk == self.pk), None
+            )
+            if position is None:  # a draft seen in preview is not in the live sequence
+                return context
+            module_progress = sequence[position][0]
+            context.update(
+                module_progress=module_progress,
+                is_complete=self.pk in module_progress.completed_lesson_ids,
+                previous_lesson=sequence[position - 1][1] if position > 0 else None,
+                next_lesson=sequence[position + 1][1] if position + 1 < len(sequence) else None,
+                lesson_position=module_progress.outline.lessons.index(sequence[position][1]) + 1,
+            )
+        return context
+
+
+class Assignment(models.Model):
+    """A curriculum assigned to an agency, a unit or one person, due by a date."""
+
+    curriculum = models.ForeignKey(
+        CurriculumPage, on_delete=models.CASCADE, related_name="assignments"
+    )
+    agency = models.ForeignKey(
+        Agency, on_delete=models.CASCADE, null=True, blank=True, related_name="assignments"
+    )
+    unit = models.ForeignKey(
+        Unit, on_delete=models.CASCADE, null=True, blank=True, related_name="assignments"
+    )
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, null=True, blank=True, related_name="assignments"
+    )
+    due_date = models.DateField()
+    recertification_months = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Certificates expire after this many months."
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(agency__isnull=False, unit__isnull=True, person__isnull=True)
+                    | Q(agency__isnull=True, unit__isnull=False, person__isnull=True)
+                    | Q(agency__isnull=True, unit__isnull=True, person__isnull=False)
+                ),
+                name="assignment_exactly_one_target",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.curriculum} → {self.agency or self.unit or self.person}"
+
+    @property
+    def specificity(self) -> int:
+        """Person beats unit beats agency when several assignments reach one learner."""
+        return 2 if self.person_id else 1 if self.unit_id else 0
+
+
+class LessonProgress(models.Model):
+    """The fact that a person completed a lesson. Written once."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="lesson_progress")
+    lesson = models.ForeignKey(LessonPage, on_delete=models.CASCADE, related_name="progress")
+    completed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["person", "lesson"], name="lesson_progress_once"),
+        ]
+        verbose_name_plural = "lesson progress"
+
+    def __str__(self) -> str:
+        return f"{self.person} read {self.lesson}"
+
+
+class ModuleCompletion(models.Model):
+    """The fact that a person completed a module, and the attempt that earned it."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="module_completions")
+    module = models.ForeignKey(ModulePage, on_delete=models.PROTECT, related_name="completions")
+    attempt = models.OneToOneField(
+        "assessments.Attempt", on_delete=models.PROTECT, null=True, blank=True
+    )
+    completed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["person", "module"], name="module_completion_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} completed {self.module}"
+
+
+class CurriculumCompletion(models.Model):
+    """The fact that a person completed every module of a curriculum."""
+
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="curriculum_completions"
+    )
+    curriculum = models.ForeignKey(
+        CurriculumPage, on_delete=models.PROTECT, related_name="completions"
+    )
+    completed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "curriculum"], name="curriculum_completion_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} completed {self.curriculum}"
+
+
+def new_verification_code() -> str:
+    """80 random bits in unambiguous base-32, grouped for reading aloud: XXXX-XXXX-XXXX-XXXX."""
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    raw = "".join(secrets.choice(alphabet) for _ in range(16))
+    return "-".join(raw[i : i + 4] for i in range(0, 16, 4))
+
+
+class CertificateStatus(models.TextChoices):
+    VALID = "valid", "Valid"
+    EXPIRED = "expired", "Expired"
+    REVOKED = "revoked", "Revoked"
+
+
+class Certificate(models.Model):
+    """Proof of a curriculum completion. Issued once per completion; revoked, never deleted.
+
+    Holder name, curriculum title and credit hours are copied at issue, so the certificate
+    keeps saying what it said when later records or pages change.
+    """
+
+    completion = models.OneToOneField(
+        CurriculumCompletion, on_delete=models.PROTECT, related_name="certificate"
+    )
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="certificates")
+    curriculum = models.ForeignKey(
+        CurriculumPage, on_delete=models.PROTECT, related_name="certificates"
+    )
+    code = models.CharField(max_length=19, unique=True, default=new_verification_code)
+    holder_name = models.CharField(max_length=300)
+    curriculum_title = models.CharField(max_length=255)
+    credit_hours = models.DecimalField(max_digits=5, decimal_places=2)
+    issued_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_reason = models.TextField(blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-issued_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(revoked_at__isnull=True) | ~Q(revoked_reason=""),
+                name="certificate_revocation_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.serial} — {self.holder_name}"
+
+    @property
+    def serial(self) -> str:
+        """A readable record number, derived from the row: CG-2026-000042."""
+        return f"CG-{self.issued_at:%Y}-{self.pk:06d}"
+
+    def clean(self) -> None:
+        if self.expires_at and self.expires_at <= self.issued_at:
+            raise ValidationError({"expires_at": "A certificate must expire after it is issued."})
+
+    def status_at(self, when) -> CertificateStatus:
+        if self.revoked_at:
+            return CertificateStatus.REVOKED
+        if self.expires_at and self.expires_at <= when:
+            return CertificateStatus.EXPIRED
+        return CertificateStatus.VALID
+
+    @property
+    def status(self) -> CertificateStatus:
+        return self.status_at(timezone.now())

@@ -1,0 +1,35 @@
+"""Who may do what with training records. Querysets are scoped as well (defence in two layers)."""
+
+from rest_framework.exceptions import PermissionDenied
+
+from courses.models import Certificate
+from courses.selectors import curricula_visible_to, person_for
+from lms.models import Person
+
+
+def require_person(user) -> Person:
+    """The caller's training profile; accounts without one may not use learner endpoints."""
+    person = person_for(user)
+    if person is None:
+        raise PermissionDenied("This account has no training profile.")
+    return person
+
+
+def user_can_download_certificate(user, certificate: Certificate) -> bool:
+    """The holder, and command staff of the holder's agency."""
+    person = person_for(user)
+    if person is None:
+        return False
+    if certificate.person_id == person.pk:
+        return True
+    return (
+        user.has_perm("lms.view_agency_records")
+        and certificate.person.agency_id == person.agency_id
+    )
+
+
+def user_can_view_training_page(user, page) -> bool:
+    """Learners see pages of curricula assigned to them; authors (admin access) see all."""
+    if user.has_perm("wagtailadmin.access_admin"):
+        return True
+    return any(page.path.startswith(c.path) for c in curricula_visible_to(user))

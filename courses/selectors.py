@@ -1,0 +1,280 @@
+"""Reads of the curriculum and of a learner's progress, scoped to the caller.
+
+`curricula_visible_to` is the one place that decides which curricula a user may see;
+every learner-facing read of modules, lessons and quizzes goes through it.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import reduce
+from operator import or_
+
+from django.db.models import Count, Max, Q, QuerySet
+
+from assessments.models import Attempt, Quiz
+from courses.models import (
+    Assignment,
+    Certificate,
+    CurriculumCompletion,
+    CurriculumPage,
+    LessonPage,
+    LessonProgress,
+    ModuleCompletion,
+    ModulePage,
+)
+from lms.models import Person
+
+
+def person_for(user) -> Person | None:
+    """The user's training profile, or None (anonymous users and accounts without one)."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    try:
+        return user.person
+    except Person.DoesNotExist:
+        return None
+
+
+def assignments_for(person: Person) -> QuerySet[Assignment]:
+    reach = Q(agency_id=person.agency_id) | Q(person=person)
+    if person.unit_id:
+        reach |= Q(unit_id=person.unit_id)
+    return Assignment.objects.filter(reach)
+
+
+def curricula_visible_to(user) -> QuerySet[CurriculumPage]:
+    """Live curricula assigned to the user's agency, unit or person."""
+    person = person_for(user)
+    if person is None:
+        return CurriculumPage.objects.none()
+    ids = assignments_for(person).values("curriculum_id")
+    return CurriculumPage.objects.live().filter(pk__in=ids).order_by("path")
+
+
+def _within(curricula) -> Q:
+    """Pages below any of the given curricula (Wagtail's materialised path)."""
+    paths = [c.path for c in curricula]
+    if not paths:
+        return Q(pk__in=[])
+    return reduce(or_, (Q(path__startswith=p) for p in paths))
+
+
+def visible_lessons(user) -> QuerySet[LessonPage]:
+    return LessonPage.objects.live().filter(_within(curricula_visible_to(user)))
+
+
+def visible_modules(user) -> QuerySet[ModulePage]:
+    return ModulePage.objects.live().filter(_within(curricula_visible_to(user)))
+
+
+def visible_module_for_quiz(user, quiz_id: int) -> ModulePage | None:
+    return visible_modules(user).filter(quiz_id=quiz_id).select_related("quiz").first()
+
+
+def curriculum_of(page) -> CurriculumPage:
+    """The curriculum above a module or lesson page, found by path in one query."""
+    return CurriculumPage.objects.get(
+        path__in=[page.path[: CurriculumPage.steplen * d] for d in range(1, page.depth)]
+    )
+
+
+@dataclass
+class ModuleOutline:
+    page: ModulePage
+    lessons: list[LessonPage]
+
+    @property
+    def quiz(self) -> Quiz | None:
+        return self.page.quiz
+
+
+@dataclass
+class CurriculumOutline:
+    page: CurriculumPage
+    modules: list[ModuleOutline]
+
+    @property
+    def lessons(self) -> list[LessonPage]:
+        return [lesson for module in self.modules for lesson in module.lessons]
+
+    @property
+    def credit_hours(self):
+        return sum((m.page.credit_hours for m in self.modules), start=0)
+
+
+def curriculum_outlines(curricula) -> list[CurriculumOutline]:
+    """Modules (with quiz) and lessons of each curriculum, live only, in two queries."""
+    curricula = list(curricula)
+    modules = list(
+        ModulePage.objects.live()
+        .filter(_within(curricula))
+        .select_related("quiz")
+        .defer_streamfields()
+        .order_by("number", "path")
+    )
+    lessons = list(
+        LessonPage.objects.live().filter(_within(curricula)).defer_streamfields().order_by("path")
+    )
+    lessons_by_parent: dict[str, list[LessonPage]] = {}
+    for lesson in lessons:
+        lessons_by_parent.setdefault(lesson.path[: -LessonPage.steplen], []).append(lesson)
+    outlines = []
+    for curriculum in curricula:
+        outlines.append(
+            CurriculumOutline(
+                page=curriculum,
+                modules=[
+                    ModuleOutline(page=m, lessons=lessons_by_parent.get(m.path, []))
+                    for m in modules
+                    if m.path.startswith(curriculum.path)
+                ],
+            )
+        )
+    return outlines
+
+
+@dataclass
+class ModuleProgress:
+    outline: ModuleOutline
+    completed_lesson_ids: set[int]
+    completed_at: datetime | None
+    quiz_passed: bool
+    best_score: int | None
+    attempts_used: int
+
+    @property
+    def lessons_completed(self) -> int:
+        return len(self.completed_lesson_ids)
+
+    @property
+    def lessons_total(self) -> int:
+        return len(self.outline.lessons)
+
+    @property
+    def lessons_done(self) -> bool:
+        return self.lessons_completed >= self.lessons_total
+
+    @property
+    def attempts_left(self) -> int | None:
+        quiz = self.outline.quiz
+        return max(quiz.max_attempts - self.attempts_used, 0) if quiz else None
+
+    @property
+    def steps_total(self) -> int:
+        return self.lessons_total + (1 if self.outline.quiz else 0)
+
+    @property
+    def steps_done(self) -> int:
+        return self.lessons_completed + (1 if self.quiz_passed else 0)
+
+    @property
+    def percent(self) -> int:
+        if self.completed_at:
+            return 100
+        return (100 * self.steps_done) // self.steps_total if self.steps_total else 0
+
+
+@dataclass
+class CurriculumProgress:
+    outline: CurriculumOutline
+    modules: list[ModuleProgress]
+    completed_at: datetime | None
+    due_date: date | None
+    certificate: Certificate | None = None
+    recertification_months: int | None = field(default=None)
+
+    @property
+    def modules_completed(self) -> int:
+        return sum(1 for m in self.modules if m.completed_at)
+
+    @property
+    def percent_complete(self) -> int:
+        if self.completed_at:
+            return 100
+        total = sum(m.steps_total for m in self.modules)
+        done = sum(m.steps_done for m in self.modules)
+        return (100 * done) // total if total else 0
+
+    @property
+    def next_module(self) -> ModuleProgress | None:
+        return next((m for m in self.modules if not m.completed_at), None)
+
+
+def governing_assignment(person: Person, curriculum_id: int, assignments) -> Assignment | None:
+    """The most specific assignment (person, then unit, then agency) of a curriculum."""
+    matching = [a for a in assignments if a.curriculum_id == curriculum_id]
+    return max(matching, key=lambda a: (a.specificity, a.due_date), default=None)
+
+
+def learner_progress(person: Person, curricula) -> list[CurriculumProgress]:
+    """Everything 'My training' shows, in a fixed number of queries whatever the size."""
+    outlines = curriculum_outlines(curricula)
+    lesson_ids = [lesson.pk for o in outlines for lesson in o.lessons]
+    module_ids = [m.page.pk for o in outlines for m in o.modules]
+    quiz_ids = [m.page.quiz_id for o in outlines for m in o.modules if m.page.quiz_id]
+    curriculum_ids = [o.page.pk for o in outlines]
+
+    done_lessons = set(
+        LessonProgress.objects.filter(person=person, lesson_id__in=lesson_ids).values_list(
+            "lesson_id", flat=True
+        )
+    )
+    module_done = dict(
+        ModuleCompletion.objects.filter(person=person, module_id__in=module_ids).values_list(
+            "module_id", "completed_at"
+        )
+    )
+    curriculum_done = dict(
+        CurriculumCompletion.objects.filter(
+            person=person, curriculum_id__in=curriculum_ids
+        ).values_list("curriculum_id", "completed_at")
+    )
+    attempt_stats = {
+        row["quiz_id"]: row
+        for row in Attempt.objects.filter(user_id=person.user_id, quiz_id__in=quiz_ids)
+        .values("quiz_id")
+        .annotate(
+            best=Max("score"),
+            used=Count("pk"),
+            passes=Count("pk", filter=Q(passed=True)),
+        )
+    }
+    certificates = {
+        c.curriculum_id: c
+        for c in Certificate.objects.filter(person=person, curriculum_id__in=curriculum_ids)
+    }
+    assignments = list(assignments_for(person).filter(curriculum_id__in=curriculum_ids))
+
+    result = []
+    for outline in outlines:
+        modules = []
+        for module in outline.modules:
+            stats = attempt_stats.get(module.page.quiz_id, {})
+            modules.append(
+                ModuleProgress(
+                    outline=module,
+                    completed_lesson_ids={
+                        lesson.pk for lesson in module.lessons if lesson.pk in done_lessons
+                    },
+                    completed_at=module_done.get(module.page.pk),
+                    quiz_passed=bool(stats.get("passes")),
+                    best_score=stats.get("best"),
+                    attempts_used=stats.get("used", 0),
+                )
+            )
+        assignment = governing_assignment(person, outline.page.pk, assignments)
+        result.append(
+            CurriculumProgress(
+                outline=outline,
+                modules=modules,
+                completed_at=curriculum_done.get(outline.page.pk),
+                due_date=assignment.due_date if assignment else None,
+                certificate=certificates.get(outline.page.pk),
+                recertification_months=assignment.recertification_months if assignment else None,
+            )
+        )
+    return result
+
+
+def certificates_of(person: Person) -> QuerySet[Certificate]:
+    return Certificate.objects.filter(person=person).order_by("-issued_at")

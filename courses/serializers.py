@@ -1,0 +1,132 @@
+"""API shapes of API.md. Output serializers read the selector dataclasses; nothing here grades."""
+
+from django.urls import reverse
+from rest_framework import serializers
+
+
+class LessonSummarySerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    title = serializers.CharField()
+
+
+class QuizSummarySerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    pass_mark = serializers.IntegerField()
+    max_attempts = serializers.IntegerField()
+
+
+class ModuleOutlineSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="page.pk")
+    number = serializers.IntegerField(source="page.number")
+    title = serializers.CharField(source="page.title")
+    lessons = LessonSummarySerializer(many=True)
+    quiz = QuizSummarySerializer(allow_null=True)
+
+
+class CurriculumOutlineSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="page.pk")
+    title = serializers.CharField(source="page.title")
+    slug = serializers.CharField(source="page.slug")
+    modules = ModuleOutlineSerializer(many=True)
+
+
+class ModuleProgressSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="outline.page.pk")
+    lessons_completed = serializers.IntegerField()
+    lessons_total = serializers.IntegerField()
+    quiz_passed = serializers.BooleanField()
+    best_score = serializers.IntegerField(allow_null=True)
+    completed_at = serializers.DateTimeField(allow_null=True)
+
+
+class CurriculumProgressSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="outline.page.pk")
+    percent_complete = serializers.IntegerField()
+    completed_at = serializers.DateTimeField(allow_null=True)
+    due_date = serializers.DateField(allow_null=True)
+    modules = ModuleProgressSerializer(many=True)
+
+
+class ProgressSerializer(serializers.Serializer):
+    curricula = CurriculumProgressSerializer(many=True)
+
+
+class LessonCompletionSerializer(serializers.Serializer):
+    lesson = serializers.IntegerField(source="lesson_id")
+    completed_at = serializers.DateTimeField()
+
+
+class ServedChoiceSerializer(serializers.Serializer):
+    """A choice as served: its id and text, never whether it is correct."""
+
+    id = serializers.IntegerField()
+    text = serializers.CharField()
+
+
+class ServedQuestionSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    prompt = serializers.CharField()
+    choices = ServedChoiceSerializer(many=True)
+
+
+class AttemptSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    number = serializers.IntegerField()
+    questions = ServedQuestionSerializer(many=True)
+    started_at = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField(allow_null=True)
+
+
+class SubmitSerializer(serializers.Serializer):
+    answers = serializers.DictField(
+        child=serializers.ListField(child=serializers.IntegerField()),
+        help_text='{"<question id>": [<choice id>, ...]}',
+    )
+
+
+class QuestionResultSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    correct = serializers.BooleanField()
+    explanation = serializers.CharField()
+    chosen = serializers.ListField(child=serializers.IntegerField())
+    correct_choices = serializers.ListField(child=serializers.IntegerField())
+
+
+class AttemptResultSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    score = serializers.IntegerField()
+    passed = serializers.BooleanField()
+    correct_count = serializers.IntegerField()
+    total = serializers.IntegerField()
+    attempts_left = serializers.IntegerField()
+    questions = QuestionResultSerializer(many=True)
+
+
+class CertificateSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    serial = serializers.CharField()
+    curriculum = serializers.CharField(source="curriculum_title")
+    status = serializers.CharField()
+    issued_at = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField(allow_null=True)
+    pdf_url = serializers.SerializerMethodField()
+    verify_url = serializers.SerializerMethodField()
+
+    def get_pdf_url(self, certificate) -> str:
+        return self.context["request"].build_absolute_uri(
+            reverse("api-certificate-pdf", args=[certificate.code])
+        )
+
+    def get_verify_url(self, certificate) -> str:
+        return self.context["request"].build_absolute_uri(
+            reverse("certificate-verify", args=[certificate.code])
+        )
+
+
+class PublicCertificateSerializer(serializers.Serializer):
+    status = serializers.CharField()
+    holder_name = serializers.CharField()
+    curriculum = serializers.CharField(source="curriculum_title")
+    issued_at = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField(allow_null=True)

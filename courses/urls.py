@@ -1,0 +1,17 @@
+from django.urls import path
+
+from courses import views
+
+urlpatterns = [
+    path("training/", views.my_training, name="my-training"),
+    path(
+        "training/lessons/<int:lesson_id>/complete/", views.lesson_complete, name="lesson-complete"
+    ),
+    path("training/quizzes/<int:quiz_id>/start/", views.quiz_start, name="quiz-start"),
+    path("training/attempts/<int:attempt_id>/", views.attempt_take, name="attempt-take"),
+    path("training/attempts/<int:attempt_id>/submit/", views.attempt_submit, name="attempt-submit"),
+    path("training/attempts/<int:attempt_id>/result/", views.attempt_result, name="attempt-result"),
+    path("training/certificates/", views.my_certificates, name="my-certificates"),
+    path("training/certificates/<str:code>/pdf/", views.certificate_pdf, name="certificate-pdf"),
+    path("verify/<str:code>/", views.certificate_verify, name="certificate-verify"),
+]

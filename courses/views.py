@@ -1,0 +1,166 @@
+"""Officer pages outside the Wagtail page tree: My training, quizzes, certificates, verification."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
+
+from assessments.models import Attempt
+from assessments.selectors import attempt_review, attempts_used
+from courses import services
+from courses.certificate_pdf import certificate_pdf_response
+from courses.models import Certificate
+from courses.permissions import user_can_download_certificate
+from courses.selectors import (
+    certificates_of,
+    curricula_visible_to,
+    learner_progress,
+    person_for,
+    visible_lessons,
+    visible_module_for_quiz,
+)
+from lms.errors import DomainError
+
+
+def _person_or_404(user):
+    person = person_for(user)
+    if person is None:
+        raise Http404("This account has no training profile.")
+    return person
+
+
+@login_required
+@require_GET
+def my_training(request):
+    person = person_for(request.user)
+    progress = learner_progress(person, curricula_visible_to(request.user)) if person else []
+    return render(request, "courses/my_training.html", {"progress": progress, "person": person})
+
+
+@login_required
+@require_POST
+def lesson_complete(request, lesson_id: int):
+    person = _person_or_404(request.user)
+    lesson = get_object_or_404(visible_lessons(request.user), pk=lesson_id)
+    _, created = services.lesson_complete(person=person, lesson=lesson)
+    if created:
+        messages.success(request, f"“{lesson.title}” marked complete.")
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        next_url = lesson.url
+    return redirect(next_url)
+
+
+@login_required
+@require_POST
+def quiz_start(request, quiz_id: int):
+    person = _person_or_404(request.user)
+    module = visible_module_for_quiz(request.user, quiz_id)
+    if module is None:
+        raise Http404("No such quiz.")
+    try:
+        attempt, _ = services.module_quiz_start(person=person, module=module)
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect(module.url)
+    return redirect("attempt-take", attempt_id=attempt.pk)
+
+
+def _own_attempt(request, attempt_id: int):
+    attempt = get_object_or_404(Attempt, pk=attempt_id, user=request.user)
+    module = visible_module_for_quiz(request.user, attempt.quiz_id)
+    if module is None:
+        raise Http404("No such attempt.")
+    return attempt, module
+
+
+@login_required
+@require_GET
+def attempt_take(request, attempt_id: int):
+    attempt, module = _own_attempt(request, attempt_id)
+    if attempt.is_submitted:
+        return redirect("attempt-result", attempt_id=attempt.pk)
+    questions = [
+        {**q, "choices": [{"id": c["id"], "text": c["text"]} for c in q["choices"]]}
+        for q in attempt.questions
+    ]
+    return render(
+        request,
+        "courses/attempt_take.html",
+        {"attempt": attempt, "module": module, "questions": questions},
+    )
+
+
+def answers_from_form(post, questions) -> dict[str, list[int]]:
+    """Form fields `q<id>` (radio or checkboxes) to the API's answer shape."""
+    answers = {}
+    for question in questions:
+        values = post.getlist(f"q{question['id']}")
+        if values:
+            answers[str(question["id"])] = [int(v) if v.isdigit() else v for v in values]
+    return answers
+
+
+@login_required
+@require_POST
+def attempt_submit(request, attempt_id: int):
+    attempt, module = _own_attempt(request, attempt_id)
+    person = _person_or_404(request.user)
+    try:
+        attempt = services.module_quiz_submit(
+            person=person,
+            module=module,
+            attempt=attempt,
+            answers=answers_from_form(request.POST, attempt.questions),
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
+        attempt.refresh_from_db()
+        target = "attempt-result" if attempt.is_submitted else "attempt-take"
+        return redirect(target, attempt_id=attempt.pk)
+    return redirect("attempt-result", attempt_id=attempt.pk)
+
+
+@login_required
+@require_GET
+def attempt_result(request, attempt_id: int):
+    attempt, module = _own_attempt(request, attempt_id)
+    if not attempt.is_submitted:
+        return redirect("attempt-take", attempt_id=attempt.pk)
+    left = module.quiz.max_attempts - attempts_used(quiz_id=attempt.quiz_id, user=request.user)
+    review = attempt_review(attempt, attempts_left=max(left, 0))
+    return render(
+        request,
+        "courses/attempt_result.html",
+        {"attempt": attempt, "module": module, "review": review},
+    )
+
+
+@login_required
+@require_GET
+def my_certificates(request):
+    person = person_for(request.user)
+    certificates = certificates_of(person) if person else []
+    return render(request, "courses/my_certificates.html", {"certificates": certificates})
+
+
+@login_required
+@require_GET
+def certificate_pdf(request, code: str):
+    certificate = get_object_or_404(Certificate.objects.select_related("person"), code=code)
+    if not user_can_download_certificate(request.user, certificate):
+        raise Http404("No such certificate.")
+    return certificate_pdf_response(certificate, request)
+
+
+@require_GET
+def certificate_verify(request, code: str):
+    certificate = Certificate.objects.filter(code=code.strip().upper()).first()
+    return render(
+        request,
+        "courses/certificate_verify.html",
+        {"certificate": certificate, "code": code},
+        status=200 if certificate else 404,
+    )

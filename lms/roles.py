@@ -1,0 +1,63 @@
+"""Roles are Django groups with permissions. This module is their single definition."""
+
+from django.contrib.auth.models import Group, Permission
+
+LEARNER = "Learner"
+TRAINER = "Trainer"
+COORDINATOR = "Coordinator"
+COMMAND_STAFF = "Command staff"
+AGENCY_ADMIN = "Agency admin"
+
+_AUTHORING = [
+    "wagtailadmin.access_admin",
+    "assessments.add_quiz",
+    "assessments.change_quiz",
+    "assessments.view_quiz",
+    "wagtailimages.add_image",
+    "wagtailimages.change_image",
+    "wagtailimages.choose_image",
+    "wagtaildocs.add_document",
+    "wagtaildocs.change_document",
+    "wagtaildocs.choose_document",
+]
+
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    LEARNER: [],
+    TRAINER: _AUTHORING,
+    COORDINATOR: [
+        *_AUTHORING,
+        "assessments.delete_quiz",
+        "courses.add_assignment",
+        "courses.change_assignment",
+        "courses.view_assignment",
+        "lms.view_agency_records",
+    ],
+    COMMAND_STAFF: ["lms.view_agency_records"],
+    AGENCY_ADMIN: [
+        "lms.view_agency_records",
+        "lms.manage_agency_people",
+        "lms.add_person",
+        "lms.change_person",
+        "lms.view_person",
+        "lms.add_unit",
+        "lms.change_unit",
+        "lms.view_unit",
+    ],
+}
+
+
+def _permission(dotted: str) -> Permission:
+    app_label, codename = dotted.split(".")
+    return Permission.objects.get(content_type__app_label=app_label, codename=codename)
+
+
+def ensure_roles() -> dict[str, Group]:
+    """Create the role groups and give each exactly its permissions. Safe to run again."""
+    groups = {}
+    for name, permissions in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        wanted = {_permission(p) for p in permissions}
+        if set(group.permissions.all()) != wanted:
+            group.permissions.set(wanted)
+        groups[name] = group
+    return groups

@@ -156,6 +156,8 @@ class LessonPage(LearnerPage):
                 is_complete=self.pk in module_progress.completed_lesson_ids,
                 previous_lesson=sequence[position - 1][1] if position > 0 else None,
                 next_lesson=sequence[position + 1][1] if position + 1 < len(sequence) else None,
+                next_in_module=position + 1 < len(sequence)
+                and sequence[position + 1][0] is module_progress,
                 lesson_position=module_progress.outline.lessons.index(sequence[position][1]) + 1,
             )
         return context

@@ -13,5 +13,6 @@ urlpatterns = [
     path("training/attempts/<int:attempt_id>/result/", views.attempt_result, name="attempt-result"),
     path("training/certificates/", views.my_certificates, name="my-certificates"),
     path("training/certificates/<str:code>/pdf/", views.certificate_pdf, name="certificate-pdf"),
+    path("verify/", views.certificate_lookup, name="certificate-lookup"),
     path("verify/<str:code>/", views.certificate_verify, name="certificate-verify"),
 ]

@@ -12,6 +12,8 @@ from assessments.selectors import attempt_review, attempts_used
 from courses import services
 from courses.certificate_pdf import certificate_pdf_response
 from courses.models import Certificate
+
+CODE_LENGTH = 19  # XXXX-XXXX-XXXX-XXXX
 from courses.permissions import user_can_download_certificate
 from courses.selectors import (
     certificates_of,
@@ -36,7 +38,11 @@ def _person_or_404(user):
 def my_training(request):
     person = person_for(request.user)
     progress = learner_progress(person, curricula_visible_to(request.user)) if person else []
-    return render(request, "courses/my_training.html", {"progress": progress, "person": person})
+    return render(
+        request,
+        "courses/my_training.html",
+        {"progress": progress, "person": person, "nav": "training"},
+    )
 
 
 @login_required
@@ -143,7 +149,11 @@ def attempt_result(request, attempt_id: int):
 def my_certificates(request):
     person = person_for(request.user)
     certificates = certificates_of(person) if person else []
-    return render(request, "courses/my_certificates.html", {"certificates": certificates})
+    return render(
+        request,
+        "courses/my_certificates.html",
+        {"certificates": certificates, "nav": "certificates"},
+    )
 
 
 @login_required
@@ -155,9 +165,31 @@ def certificate_pdf(request, code: str):
     return certificate_pdf_response(certificate, request)
 
 
+def normalise_code(code: str) -> str:
+    """Accept codes typed in lower case, with spaces, or without the dashes."""
+    raw = "".join(ch for ch in code.upper() if ch.isalnum())
+    return "-".join(raw[i : i + 4] for i in range(0, len(raw), 4))
+
+
+@require_GET
+def certificate_lookup(request):
+    code = request.GET.get("code", "")
+    if not code:
+        return render(request, "courses/certificate_lookup.html")
+    normalised = normalise_code(code)
+    if len(normalised) != CODE_LENGTH:
+        return render(
+            request,
+            "courses/certificate_lookup.html",
+            {"lookup_code": code, "lookup_error": "A code has 16 letters and digits."},
+            status=400,
+        )
+    return redirect("certificate-verify", code=normalised)
+
+
 @require_GET
 def certificate_verify(request, code: str):
-    certificate = Certificate.objects.filter(code=code.strip().upper()).first()
+    certificate = Certificate.objects.filter(code=normalise_code(code)).first()
     return render(
         request,
         "courses/certificate_verify.html",

@@ -1,0 +1,67 @@
+"""Shared steps for tests: answer sets read from the database, and learner progress shortcuts."""
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from assessments.models import Attempt, Choice
+from courses import services
+from lms.models import Person
+from tests.factories import ModuleBundle
+
+
+def _question_ids(questions: Iterable[Mapping[str, Any]]) -> list[int]:
+    return [q["id"] for q in questions]
+
+
+def correct_answers(questions: Iterable[Mapping[str, Any]]) -> dict[str, list[int]]:
+    """The right answer to every served question, read from `Choice.is_correct` in the database."""
+    ids = _question_ids(questions)
+    answers: dict[str, list[int]] = {str(q): [] for q in ids}
+    for question_id, choice_id in Choice.objects.filter(
+        question_id__in=ids, is_correct=True
+    ).values_list("question_id", "pk"):
+        answers[str(question_id)].append(choice_id)
+    return {q: sorted(c) for q, c in answers.items()}
+
+
+def wrong_answers(questions: Iterable[Mapping[str, Any]]) -> dict[str, list[int]]:
+    """One wrong choice for every served question."""
+    ids = _question_ids(questions)
+    answers: dict[str, list[int]] = {}
+    for question_id, choice_id in Choice.objects.filter(
+        question_id__in=ids, is_correct=False
+    ).values_list("question_id", "pk"):
+        answers.setdefault(str(question_id), [choice_id])
+    return answers
+
+
+def complete_lessons(person: Person, module: ModuleBundle) -> None:
+    for lesson in module.lessons:
+        services.lesson_complete(person=person, lesson=lesson)
+
+
+def start_quiz(person: Person, module: ModuleBundle) -> Attempt:
+    attempt, _ = services.module_quiz_start(person=person, module=module.page)
+    return attempt
+
+
+def submit(person: Person, module: ModuleBundle, attempt: Attempt, answers) -> Attempt:
+    return services.module_quiz_submit(
+        person=person, module=module.page, attempt=attempt, answers=answers
+    )
+
+
+def fail_quiz(person: Person, module: ModuleBundle) -> Attempt:
+    """Read the lessons if needed, start an attempt and submit only wrong answers."""
+    complete_lessons(person, module)
+    attempt = start_quiz(person, module)
+    return submit(person, module, attempt, wrong_answers(attempt.questions))
+
+
+def pass_module(person: Person, module: ModuleBundle) -> Attempt | None:
+    """Read every lesson and, when the module has a quiz, pass it with the right answers."""
+    complete_lessons(person, module)
+    if module.quiz is None:
+        return None
+    attempt = start_quiz(person, module)
+    return submit(person, module, attempt, correct_answers(attempt.questions))

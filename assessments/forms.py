@@ -7,8 +7,12 @@ from assessments.models import validate_question_choices
 
 
 def _live_forms(formset):
-    return [f for f in formset.forms if f.has_changed() or f.instance.pk
-            if not (formset.can_delete and formset._should_delete_form(f))]
+    return [
+        f
+        for f in formset.forms
+        if f.has_changed() or f.instance.pk
+        if not (formset.can_delete and formset._should_delete_form(f))
+    ]
 
 
 class QuizForm(WagtailAdminModelForm):

@@ -155,6 +155,18 @@ class ModuleProgress:
         return self.lessons_completed >= self.lessons_total
 
     @property
+    def next_lesson(self) -> LessonPage | None:
+        """The first lesson not yet completed, in reading order."""
+        return next(
+            (
+                lesson
+                for lesson in self.outline.lessons
+                if lesson.pk not in self.completed_lesson_ids
+            ),
+            None,
+        )
+
+    @property
     def attempts_left(self) -> int | None:
         quiz = self.outline.quiz
         return max(quiz.max_attempts - self.attempts_used, 0) if quiz else None

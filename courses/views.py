@@ -12,8 +12,6 @@ from assessments.selectors import attempt_review, attempts_used
 from courses import services
 from courses.certificate_pdf import certificate_pdf_response
 from courses.models import Certificate
-
-CODE_LENGTH = 19  # XXXX-XXXX-XXXX-XXXX
 from courses.permissions import user_can_download_certificate
 from courses.selectors import (
     certificates_of,
@@ -24,6 +22,8 @@ from courses.selectors import (
     visible_module_for_quiz,
 )
 from lms.errors import DomainError
+
+CODE_LENGTH = 19  # XXXX-XXXX-XXXX-XXXX
 
 
 def _person_or_404(user):

@@ -61,6 +61,10 @@ def normalise_answers(
                 ErrorCode.INVALID, f"{key!r} is not a question id.", field="answers"
             ) from None
         question = served.get(question_id)
+        if question_id in answers:
+            raise DomainError(
+                ErrorCode.INVALID, f"Question {question_id} is answered twice.", field="answers"
+            )
         if question is None:
             raise DomainError(
                 ErrorCode.INVALID, f"Question {key} is not part of this attempt.", field="answers"

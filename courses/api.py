@@ -13,7 +13,7 @@ from assessments.selectors import attempt_review, attempts_used
 from courses import serializers as s
 from courses import services
 from courses.certificate_pdf import certificate_pdf_response
-from courses.models import Certificate
+from courses.models import Certificate, normalise_code
 from courses.permissions import require_person, user_can_download_certificate
 from courses.selectors import (
     certificates_of,
@@ -139,5 +139,5 @@ class PublicCertificateView(APIView):
 
     @extend_schema(responses={200: s.PublicCertificateSerializer, **_errors(404)})
     def get(self, request, code: str):
-        certificate = get_object_or_404(Certificate, code=code)
+        certificate = get_object_or_404(Certificate, code=normalise_code(code))
         return Response(s.PublicCertificateSerializer(certificate).data)

@@ -270,6 +270,12 @@ def new_verification_code() -> str:
     return "-".join(raw[i : i + 4] for i in range(0, 16, 4))
 
 
+def normalise_code(code: str) -> str:
+    """Accept codes typed in lower case, with spaces, or without the dashes."""
+    raw = "".join(ch for ch in code.upper() if ch.isascii() and ch.isalnum())
+    return "-".join(raw[i : i + 4] for i in range(0, len(raw), 4))
+
+
 class CertificateStatus(models.TextChoices):
     VALID = "valid", "Valid"
     EXPIRED = "expired", "Expired"

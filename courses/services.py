@@ -58,6 +58,8 @@ def module_quiz_start(*, person: Person, module: ModulePage) -> tuple[Attempt, b
     """Start (or resume) the module's quiz; locked until every lesson is complete."""
     if module.quiz_id is None:
         raise DomainError(ErrorCode.NOT_FOUND, "This module has no quiz.")
+    if ModuleCompletion.objects.filter(person=person, module=module).exists():
+        raise DomainError(ErrorCode.CONFLICT, "You have already passed this module's quiz.")
     if not _module_lessons_done(person=person, module=module):
         raise DomainError(
             ErrorCode.CONFLICT, "Complete every lesson in this module before taking its quiz."

@@ -11,7 +11,7 @@ from assessments.models import Attempt
 from assessments.selectors import attempt_review, attempts_used
 from courses import services
 from courses.certificate_pdf import certificate_pdf_response
-from courses.models import Certificate
+from courses.models import Certificate, normalise_code
 from courses.permissions import user_can_download_certificate
 from courses.selectors import (
     certificates_of,
@@ -105,7 +105,10 @@ def answers_from_form(post, questions) -> dict[str, list[int]]:
     for question in questions:
         values = post.getlist(f"q{question['id']}")
         if values:
-            answers[str(question["id"])] = [int(v) if v.isdigit() else v for v in values]
+            # ASCII digits only: "²".isdigit() is true, but int("²") raises.
+            answers[str(question["id"])] = [
+                int(v) if v.isascii() and v.isdigit() else v for v in values
+            ]
     return answers
 
 
@@ -163,12 +166,6 @@ def certificate_pdf(request, code: str):
     if not user_can_download_certificate(request.user, certificate):
         raise Http404("No such certificate.")
     return certificate_pdf_response(certificate, request)
-
-
-def normalise_code(code: str) -> str:
-    """Accept codes typed in lower case, with spaces, or without the dashes."""
-    raw = "".join(ch for ch in code.upper() if ch.isalnum())
-    return "-".join(raw[i : i + 4] for i in range(0, len(raw), 4))
 
 
 @require_GET

@@ -3,32 +3,96 @@
 The small curriculum: two modules, each with two lessons and a four-question quiz (single,
 multiple select, true/false, scenario), pass mark 80, three attempts, all questions served.
 Agency A has it assigned; agency B does not unless a test asks for `assignment_b`.
+
+Wagtail pages are slow to create, so this base data is built once per session, committed in
+the test database; every test runs in a transaction that is rolled back, and the fixtures
+hand each test fresh objects read from the database (never shared Python objects).
 """
 
+from dataclasses import dataclass
+
 import pytest
+from django.core.cache import cache
+from django.db import transaction
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from courses.models import Certificate
+from courses.models import Assignment, Certificate, HomePage
 from lms import roles
+from lms.models import Agency
 from tests.factories import (
     AgencyFactory,
     AssignmentFactory,
     PersonFactory,
+    load_curriculum_bundle,
     make_curriculum,
     make_home,
 )
 from tests.helpers import pass_module
 
 
-@pytest.fixture
-def home(db):
-    return make_home()
+def pytest_configure(config):
+    # WhiteNoise warns when collectstatic has not run; tests never serve static files.
+    config.addinivalue_line("filterwarnings", "ignore:No directory at:UserWarning")
+
+
+@dataclass(frozen=True)
+class BaseData:
+    home: int
+    curriculum: int
+    agency_a: int
+    agency_b: int
+    assignment: int
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Build the base data once, after the test database is created."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        existing = Assignment.objects.filter(agency__slug="agency-a").first()
+        if existing is None:
+            home = make_home()
+            curriculum = make_curriculum(home, modules=2, lessons=2).page
+            agency_a = AgencyFactory(name="Agency A Police Department", slug="agency-a")
+            agency_b = AgencyFactory(name="Agency B Police Department", slug="agency-b")
+            existing = AssignmentFactory(curriculum=curriculum, agency=agency_a)
+        else:  # a database kept with --reuse-db already has it
+            home = existing.curriculum.get_parent()
+            agency_b = Agency.objects.get(slug="agency-b")
+    return BaseData(
+        home=home.pk,
+        curriculum=existing.curriculum_id,
+        agency_a=existing.agency_id,
+        agency_b=agency_b.pk,
+        assignment=existing.pk,
+    )
 
 
 @pytest.fixture
-def curriculum(home):
-    return make_curriculum(home, modules=2, lessons=2)
+def base(django_db_setup, db) -> BaseData:
+    return django_db_setup
+
+
+@pytest.fixture(autouse=True)
+def _isolated_caches(settings):
+    """Wagtail caches site root paths in Django's cache; a rolled-back test must not leave its
+    own there. No test searches, and keeping the search index current only slows page saves."""
+    settings.WAGTAILSEARCH_BACKENDS = {
+        "default": {"BACKEND": "wagtail.search.backends.database", "AUTO_UPDATE": False}
+    }
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def home(base):
+    return HomePage.objects.get(pk=base.home)
+
+
+@pytest.fixture
+def curriculum(base):
+    return load_curriculum_bundle(base.curriculum)
 
 
 @pytest.fixture
@@ -37,18 +101,19 @@ def module(curriculum):
 
 
 @pytest.fixture
-def agency_a(db):
-    return AgencyFactory(name="Agency A Police Department", slug="agency-a")
+def agency_a(base):
+    return Agency.objects.get(pk=base.agency_a)
 
 
 @pytest.fixture
-def agency_b(db):
-    return AgencyFactory(name="Agency B Police Department", slug="agency-b")
+def agency_b(base):
+    return Agency.objects.get(pk=base.agency_b)
 
 
 @pytest.fixture
-def assignment(curriculum, agency_a):
-    return AssignmentFactory(curriculum=curriculum.page, agency=agency_a)
+def assignment(base):
+    """The curriculum's assignment to agency A (part of the base data)."""
+    return Assignment.objects.get(pk=base.assignment)
 
 
 @pytest.fixture

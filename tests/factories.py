@@ -107,7 +107,7 @@ def add_question(quiz: Quiz, kind: str, flags: list[bool], texts: list[str] | No
 
 
 def make_quiz(**kwargs) -> Quiz:
-    """Four questions, one of each kind: single, multiple select (two right), true/false, scenario."""
+    """Four questions: single, multiple select (two right), true/false, scenario."""
     quiz = QuizFactory(**kwargs)
     add_question(quiz, QuestionKind.SINGLE, [True, False, False])
     add_question(quiz, QuestionKind.MULTIPLE, [True, True, False])
@@ -232,3 +232,16 @@ def make_curriculum(
     for _ in range(modules):
         add_module(bundle, lessons=lessons, **quiz_kwargs)
     return bundle
+
+
+def load_curriculum_bundle(curriculum_id: int) -> CurriculumBundle:
+    """Fresh page objects of a curriculum already in the database, in module and reading order."""
+    page = CurriculumPage.objects.get(pk=curriculum_id)
+    modules = ModulePage.objects.child_of(page).select_related("quiz").order_by("number", "path")
+    return CurriculumBundle(
+        page=page,
+        modules=[
+            ModuleBundle(page=m, lessons=list(LessonPage.objects.child_of(m).order_by("path")))
+            for m in modules
+        ],
+    )

@@ -16,7 +16,9 @@ def question(qid: int, kind: str, choices: dict[int, bool]) -> dict:
         "kind": kind,
         "prompt": f"<p>Question {qid}</p>",
         "explanation": f"<p>Because {qid}.</p>",
-        "choices": [{"id": cid, "text": f"Choice {cid}", "correct": ok} for cid, ok in choices.items()],
+        "choices": [
+            {"id": cid, "text": f"Choice {cid}", "correct": ok} for cid, ok in choices.items()
+        ],
     }
 
 
@@ -62,9 +64,12 @@ def test_empty_choice_list_counts_as_wrong():
 
 
 def test_no_answers_score_zero_and_fail():
-    result = grade(SNAPSHOT, {}, 0)
-    assert (result.correct_count, result.score) == (0, 0)
-    assert result.passed is True  # a pass mark of 0 is passed by anyone who submits
+    result = grade(SNAPSHOT, {}, 80)
+    assert (result.correct_count, result.score, result.passed) == (0, 0, False)
+
+
+def test_pass_mark_zero_is_passed_even_with_no_right_answers():
+    assert grade(SNAPSHOT, {}, 0).passed is True
 
 
 def test_results_follow_the_snapshot_order():
@@ -118,6 +123,7 @@ def test_score_rounds_down():
         pytest.param({"1": [11, 12]}, id="two-choices-on-single"),
         pytest.param({"3": [31, 32]}, id="two-choices-on-true-false"),
         pytest.param({"4": [41, 42]}, id="two-choices-on-scenario"),
+        pytest.param({"1": [11], "01": [12]}, id="same-question-under-two-keys"),
     ],
 )
 def test_bad_answers_are_rejected_as_invalid(raw):
@@ -152,9 +158,7 @@ def snapshots(draw):
         ids = list(range(next_choice, next_choice + size))
         next_choice += size
         if kind == "multiple":
-            flags = draw(
-                st.lists(st.booleans(), min_size=size, max_size=size).filter(any)
-            )
+            flags = draw(st.lists(st.booleans(), min_size=size, max_size=size).filter(any))
         else:
             right = draw(st.integers(0, size - 1))
             flags = [i == right for i in range(size)]

@@ -43,6 +43,14 @@ class Unit(models.Model):
         return f"{self.name} ({self.agency})"
 
 
+class PersonQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "PersonQuerySet":
+        """People whose training records `user` may read (see lms.scoping)."""
+        from lms.scoping import scope_people
+
+        return scope_people(self, user)
+
+
 class Person(models.Model):
     """The training profile of a user: who they are in their agency."""
 
@@ -58,6 +66,14 @@ class Person(models.Model):
     personnel_category = models.CharField(
         max_length=20, choices=PersonnelCategory.choices, default=PersonnelCategory.SWORN
     )
+    oversight_units = models.ManyToManyField(
+        Unit,
+        blank=True,
+        related_name="overseers",
+        help_text="For command staff: limit oversight to these units. Empty: the whole agency.",
+    )
+
+    objects = PersonQuerySet.as_manager()
 
     class Meta:
         ordering = ["user__last_name", "user__first_name"]
@@ -84,3 +100,77 @@ class Person(models.Model):
     def clean(self) -> None:
         if self.unit_id and self.unit.agency_id != self.agency_id:
             raise ValidationError({"unit": "The unit belongs to another agency."})
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "AuditEventQuerySet":
+        """Oversight scope: the events of the viewer's own agency, for record viewers only."""
+        from lms.scoping import scope_by_agency
+
+        return scope_by_agency(self, user, "agency_id")
+
+
+class AuditEvent(models.Model):
+    """One append-only entry of the audit trail, chained to the previous by its hash.
+
+    `hash` covers every field and the previous event's hash, so editing or deleting
+    any row breaks the chain at that point (`manage.py verify_audit` names where).
+    """
+
+    seq = models.PositiveBigIntegerField(unique=True, editable=False)
+    created_at = models.DateTimeField(editable=False)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
+    )
+    actor_username = models.CharField(max_length=150, blank=True)
+    action = models.CharField(max_length=60, db_index=True)
+    object_type = models.CharField(max_length=60, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    object_repr = models.CharField(max_length=300, blank=True)
+    agency = models.ForeignKey(
+        Agency,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
+    )
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-seq"]
+        indexes = [
+            models.Index(fields=["agency", "-seq"], name="audit_agency_seq"),
+            models.Index(fields=["object_type", "object_id"], name="audit_object"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.action} {self.object_repr}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("Audit events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Audit events are append-only.")
+
+
+class AuditChainHead(models.Model):
+    """A single row locked while appending, so concurrent events chain one after another."""
+
+    seq = models.PositiveBigIntegerField(default=0)
+    hash = models.CharField(max_length=64, default="0" * 64)
+
+    def __str__(self) -> str:
+        return f"audit head #{self.seq}"

@@ -1,0 +1,47 @@
+"""The agency boundary. Every oversight read is scoped here, and nowhere else.
+
+A viewer with `lms.view_agency_records` (command staff, coordinators, agency admins)
+reads their own agency, narrowed to their oversight units when they have any.
+Everyone else reads nothing.
+"""
+
+from django.db.models import QuerySet
+
+RECORDS_PERMISSION = "lms.view_agency_records"
+
+
+def viewer_person(user):
+    from lms.models import Person
+
+    if not getattr(user, "is_authenticated", False):
+        return None
+    try:
+        return user.person
+    except Person.DoesNotExist:
+        return None
+
+
+def oversight_agency_id(user) -> int | None:
+    """The agency whose records the user may read, or None."""
+    person = viewer_person(user)
+    if person is None or not user.has_perm(RECORDS_PERMISSION):
+        return None
+    return person.agency_id
+
+
+def scope_by_agency(queryset: QuerySet, user, agency_field: str) -> QuerySet:
+    """Rows whose `agency_field` is the viewer's oversight agency."""
+    agency_id = oversight_agency_id(user)
+    if agency_id is None:
+        return queryset.none()
+    return queryset.filter(**{agency_field: agency_id})
+
+
+def scope_people(queryset: QuerySet, user, prefix: str = "") -> QuerySet:
+    """Rows about people the viewer may oversee; `prefix` is the path to the Person."""
+    scoped = scope_by_agency(queryset, user, f"{prefix}agency_id")
+    person = viewer_person(user)
+    if person is None:
+        return scoped
+    unit_ids = list(person.oversight_units.values_list("pk", flat=True))
+    return scoped.filter(**{f"{prefix}unit_id__in": unit_ids}) if unit_ids else scoped

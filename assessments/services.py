@@ -81,10 +81,13 @@ def close_expired_attempts(*, quiz: Quiz, user) -> None:
 
 
 @transaction.atomic
-def attempt_start(*, quiz: Quiz, user, rng: random.Random | None = None) -> tuple[Attempt, bool]:
+def attempt_start(
+    *, quiz: Quiz, user, since=None, rng: random.Random | None = None
+) -> tuple[Attempt, bool]:
     """Return the learner's open attempt, or start a new one. `created` tells which.
 
     Raises DomainError(CONFLICT) when no attempts are left or a cooldown is running.
+    Attempts started before `since` (an earlier certification cycle) do not count.
     The learner's row is locked so concurrent starts are serialised. Call
     `close_expired_attempts` first so a timed-out attempt counts as used.
     """
@@ -95,7 +98,8 @@ def attempt_start(*, quiz: Quiz, user, rng: random.Random | None = None) -> tupl
     if open_attempt:
         return open_attempt, False
 
-    if len(attempts) >= quiz.max_attempts:
+    used = [a for a in attempts if since is None or a.started_at >= since]
+    if len(used) >= quiz.max_attempts:
         raise DomainError(ErrorCode.CONFLICT, "No attempts are left for this quiz.")
     last = attempts[-1] if attempts else None
     if last and not last.passed and quiz.cooldown_minutes:

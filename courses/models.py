@@ -210,11 +210,14 @@ class LessonProgress(models.Model):
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="lesson_progress")
     lesson = models.ForeignKey(LessonPage, on_delete=models.CASCADE, related_name="progress")
+    cycle = models.PositiveSmallIntegerField(default=1)
     completed_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["person", "lesson"], name="lesson_progress_once"),
+            models.UniqueConstraint(
+                fields=["person", "lesson", "cycle"], name="lesson_progress_once_per_cycle"
+            ),
         ]
         verbose_name_plural = "lesson progress"
 
@@ -230,11 +233,14 @@ class ModuleCompletion(models.Model):
     attempt = models.OneToOneField(
         "assessments.Attempt", on_delete=models.PROTECT, null=True, blank=True
     )
+    cycle = models.PositiveSmallIntegerField(default=1)
     completed_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["person", "module"], name="module_completion_once"),
+            models.UniqueConstraint(
+                fields=["person", "module", "cycle"], name="module_completion_once_per_cycle"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -250,12 +256,14 @@ class CurriculumCompletion(models.Model):
     curriculum = models.ForeignKey(
         CurriculumPage, on_delete=models.PROTECT, related_name="completions"
     )
+    cycle = models.PositiveSmallIntegerField(default=1)
     completed_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["person", "curriculum"], name="curriculum_completion_once"
+                fields=["person", "curriculum", "cycle"],
+                name="curriculum_completion_once_per_cycle",
             ),
         ]
 
@@ -316,6 +324,7 @@ class Certificate(models.Model):
                 name="certificate_revocation_has_reason",
             ),
         ]
+        permissions = [("revoke_certificate", "Can revoke certificates of own agency")]
 
     def __str__(self) -> str:
         return f"{self.serial} — {self.holder_name}"
@@ -339,3 +348,44 @@ class Certificate(models.Model):
     @property
     def status(self) -> CertificateStatus:
         return self.status_at(timezone.now())
+
+
+class TrainingRecord(models.Model):
+    """Where a person stands in one curriculum: the current certification cycle and its totals.
+
+    Kept by the progress services in the same transaction as the facts it summarises, so
+    reports read one row per person instead of counting completions. A cycle ends when its
+    certificate expires or is revoked; the next activity begins a new one, and progress,
+    attempts and completions count from there.
+    """
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="training_records")
+    curriculum = models.ForeignKey(
+        CurriculumPage, on_delete=models.CASCADE, related_name="training_records"
+    )
+    cycle = models.PositiveSmallIntegerField(default=1)
+    cycle_started_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True, help_text="First activity.")
+    modules_completed = models.PositiveSmallIntegerField(default=0)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    certificate = models.OneToOneField(
+        Certificate, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    recertify_by = models.DateField(
+        null=True, blank=True, help_text="From the second cycle on: when the last one ran out."
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "curriculum"], name="training_record_one_per_curriculum"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} in {self.curriculum} (cycle {self.cycle})"
+
+    def cycle_has_ended(self, when) -> bool:
+        """True once the cycle's certificate has expired or been revoked."""
+        certificate = self.certificate
+        return certificate is not None and certificate.status_at(when) != CertificateStatus.VALID

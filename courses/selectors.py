@@ -9,18 +9,19 @@ from datetime import date, datetime
 from functools import reduce
 from operator import or_
 
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from assessments.models import Attempt, Quiz
 from courses.models import (
     Assignment,
     Certificate,
-    CurriculumCompletion,
     CurriculumPage,
     LessonPage,
     LessonProgress,
     ModuleCompletion,
     ModulePage,
+    TrainingRecord,
 )
 from lms.models import Person
 
@@ -218,70 +219,104 @@ def governing_assignment(person: Person, curriculum_id: int, assignments) -> Ass
     return max(matching, key=lambda a: (a.specificity, a.due_date), default=None)
 
 
+@dataclass(frozen=True)
+class CycleView:
+    """The cycle a learner is in now, as reads see it (a record whose certificate has run out
+    already counts as the next cycle, before any activity starts it)."""
+
+    number: int
+    since: datetime | None
+    record: TrainingRecord | None
+    fresh: bool
+
+    @property
+    def due_date_override(self) -> date | None:
+        if self.record is None:
+            return None
+        if self.fresh and self.record.certificate and self.record.certificate.expires_at:
+            if self.record.certificate.revoked_at is None:
+                return timezone.localdate(self.record.certificate.expires_at)
+            return None
+        return self.record.recertify_by
+
+
+def current_cycle(record: TrainingRecord | None, now) -> CycleView:
+    if record is None:
+        return CycleView(number=1, since=None, record=None, fresh=False)
+    if record.cycle_has_ended(now):
+        return CycleView(number=record.cycle + 1, since=now, record=record, fresh=True)
+    return CycleView(number=record.cycle, since=record.cycle_started_at, record=record, fresh=False)
+
+
 def learner_progress(person: Person, curricula) -> list[CurriculumProgress]:
     """Everything 'My training' shows, in a fixed number of queries whatever the size."""
+    now = timezone.now()
     outlines = curriculum_outlines(curricula)
     lesson_ids = [lesson.pk for o in outlines for lesson in o.lessons]
     module_ids = [m.page.pk for o in outlines for m in o.modules]
     quiz_ids = [m.page.quiz_id for o in outlines for m in o.modules if m.page.quiz_id]
     curriculum_ids = [o.page.pk for o in outlines]
 
+    records = {
+        r.curriculum_id: r
+        for r in TrainingRecord.objects.filter(
+            person=person, curriculum_id__in=curriculum_ids
+        ).select_related("certificate")
+    }
     done_lessons = set(
         LessonProgress.objects.filter(person=person, lesson_id__in=lesson_ids).values_list(
-            "lesson_id", flat=True
+            "lesson_id", "cycle"
         )
     )
-    module_done = dict(
-        ModuleCompletion.objects.filter(person=person, module_id__in=module_ids).values_list(
-            "module_id", "completed_at"
-        )
-    )
-    curriculum_done = dict(
-        CurriculumCompletion.objects.filter(
-            person=person, curriculum_id__in=curriculum_ids
-        ).values_list("curriculum_id", "completed_at")
-    )
-    attempt_stats = {
-        row["quiz_id"]: row
-        for row in Attempt.objects.filter(user_id=person.user_id, quiz_id__in=quiz_ids)
-        .values("quiz_id")
-        .annotate(
-            best=Max("score"),
-            used=Count("pk"),
-            passes=Count("pk", filter=Q(passed=True)),
-        )
+    module_done = {
+        (module_id, cycle): completed_at
+        for module_id, cycle, completed_at in ModuleCompletion.objects.filter(
+            person=person, module_id__in=module_ids
+        ).values_list("module_id", "cycle", "completed_at")
     }
-    certificates = {
-        c.curriculum_id: c
-        for c in Certificate.objects.filter(person=person, curriculum_id__in=curriculum_ids)
-    }
+    attempts = list(
+        Attempt.objects.filter(user_id=person.user_id, quiz_id__in=quiz_ids).values(
+            "quiz_id", "score", "passed", "started_at"
+        )
+    )
     assignments = list(assignments_for(person).filter(curriculum_id__in=curriculum_ids))
 
     result = []
     for outline in outlines:
+        cycle = current_cycle(records.get(outline.page.pk), now)
         modules = []
         for module in outline.modules:
-            stats = attempt_stats.get(module.page.quiz_id, {})
+            in_cycle = [
+                a
+                for a in attempts
+                if a["quiz_id"] == module.page.quiz_id
+                and (cycle.since is None or a["started_at"] >= cycle.since)
+            ]
+            scores = [a["score"] for a in in_cycle if a["score"] is not None]
             modules.append(
                 ModuleProgress(
                     outline=module,
                     completed_lesson_ids={
-                        lesson.pk for lesson in module.lessons if lesson.pk in done_lessons
+                        lesson.pk
+                        for lesson in module.lessons
+                        if (lesson.pk, cycle.number) in done_lessons
                     },
-                    completed_at=module_done.get(module.page.pk),
-                    quiz_passed=bool(stats.get("passes")),
-                    best_score=stats.get("best"),
-                    attempts_used=stats.get("used", 0),
+                    completed_at=module_done.get((module.page.pk, cycle.number)),
+                    quiz_passed=any(a["passed"] for a in in_cycle),
+                    best_score=max(scores, default=None),
+                    attempts_used=len(in_cycle),
                 )
             )
         assignment = governing_assignment(person, outline.page.pk, assignments)
+        record = cycle.record
+        current = record is not None and not cycle.fresh
         result.append(
             CurriculumProgress(
                 outline=outline,
                 modules=modules,
-                completed_at=curriculum_done.get(outline.page.pk),
-                due_date=assignment.due_date if assignment else None,
-                certificate=certificates.get(outline.page.pk),
+                completed_at=record.completed_at if current else None,
+                due_date=cycle.due_date_override or (assignment.due_date if assignment else None),
+                certificate=record.certificate if current else None,
                 recertification_months=assignment.recertification_months if assignment else None,
             )
         )

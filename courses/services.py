@@ -1,7 +1,10 @@
 """The rules of progress: lesson → module → curriculum → certificate, called explicitly in turn.
 
-Each function runs in a transaction; the database constraints (one row per person and
-lesson, module, curriculum; one certificate per completion) are the proof against races.
+Every rule first takes the person's `TrainingRecord` for the curriculum with a row lock,
+which serialises concurrent progress of one person in one curriculum; the database
+constraints (one row per person, lesson / module / curriculum and cycle; one certificate
+per completion) are the proof against races. Each change writes its audit event in the
+same transaction.
 """
 
 import calendar
@@ -14,14 +17,17 @@ from assessments import services as quiz_services
 from assessments.models import Attempt
 from courses.models import (
     Certificate,
+    CertificateStatus,
     CurriculumCompletion,
     CurriculumPage,
     LessonPage,
     LessonProgress,
     ModuleCompletion,
     ModulePage,
+    TrainingRecord,
 )
 from courses.selectors import assignments_for, curriculum_of, governing_assignment
+from lms.audit import Action, record_event
 from lms.errors import DomainError, ErrorCode
 from lms.models import Person
 
@@ -34,44 +40,108 @@ def add_months(moment: datetime, months: int) -> datetime:
     return moment.replace(year=year, month=month, day=day)
 
 
-def _module_lessons_done(*, person: Person, module: ModulePage) -> bool:
+def _audit(action: str, *, person: Person, obj, data: dict | None = None) -> None:
+    record_event(
+        action=action,
+        actor=person.user,
+        obj=obj,
+        agency_id=person.agency_id,
+        person_id=person.pk,
+        data=data,
+    )
+
+
+def training_record(*, person: Person, curriculum: CurriculumPage) -> TrainingRecord:
+    """The person's record for the curriculum, locked; a new cycle begins here when the last
+    certificate has expired or been revoked."""
+    record, _ = (
+        TrainingRecord.objects.select_for_update()
+        .select_related("certificate")
+        .get_or_create(person=person, curriculum=curriculum)
+    )
+    now = timezone.now()
+    if record.cycle_has_ended(now):
+        certificate = record.certificate
+        expired = certificate.status_at(now) == CertificateStatus.EXPIRED
+        record.recertify_by = timezone.localdate(certificate.expires_at) if expired else None
+        record.cycle += 1
+        record.cycle_started_at = now
+        record.started_at = None
+        record.modules_completed = 0
+        record.completed_at = None
+        record.certificate = None
+        record.save()
+    return record
+
+
+def _module_lessons_done(*, person: Person, module: ModulePage, cycle: int) -> bool:
     lesson_ids = list(LessonPage.objects.live().child_of(module).values_list("pk", flat=True))
-    done = LessonProgress.objects.filter(person=person, lesson_id__in=lesson_ids).count()
+    done = LessonProgress.objects.filter(
+        person=person, lesson_id__in=lesson_ids, cycle=cycle
+    ).count()
     return done >= len(lesson_ids)
+
+
+def _mark_started(record: TrainingRecord) -> None:
+    if record.started_at is None:
+        record.started_at = timezone.now()
+        record.save(update_fields=["started_at"])
 
 
 @transaction.atomic
 def lesson_complete(*, person: Person, lesson: LessonPage) -> tuple[LessonProgress, bool]:
-    """Record that the person read the lesson; repeating it keeps the first time.
+    """Record that the person read the lesson in this cycle; repeating it keeps the first time.
 
     A module without a quiz is complete once its lessons are.
     """
-    progress, created = LessonProgress.objects.get_or_create(person=person, lesson=lesson)
+    record = training_record(person=person, curriculum=curriculum_of(lesson))
+    progress, created = LessonProgress.objects.get_or_create(
+        person=person, lesson=lesson, cycle=record.cycle
+    )
     if created:
+        _mark_started(record)
+        _audit(Action.LESSON_COMPLETED, person=person, obj=lesson, data={"cycle": record.cycle})
         module = ModulePage.objects.get(pk=lesson.get_parent().pk)
-        if module.quiz_id is None and _module_lessons_done(person=person, module=module):
+        if module.quiz_id is None and _module_lessons_done(
+            person=person, module=module, cycle=record.cycle
+        ):
             module_complete(person=person, module=module)
     return progress, created
 
 
+@transaction.atomic
 def module_quiz_start(*, person: Person, module: ModulePage) -> tuple[Attempt, bool]:
-    """Start (or resume) the module's quiz; locked until every lesson is complete."""
+    """Start (or resume) the module's quiz; locked until every lesson is complete, and closed
+    once passed in this cycle."""
     if module.quiz_id is None:
         raise DomainError(ErrorCode.NOT_FOUND, "This module has no quiz.")
-    if ModuleCompletion.objects.filter(person=person, module=module).exists():
+    record = training_record(person=person, curriculum=curriculum_of(module))
+    if ModuleCompletion.objects.filter(person=person, module=module, cycle=record.cycle).exists():
         raise DomainError(ErrorCode.CONFLICT, "You have already passed this module's quiz.")
-    if not _module_lessons_done(person=person, module=module):
+    if not _module_lessons_done(person=person, module=module, cycle=record.cycle):
         raise DomainError(
             ErrorCode.CONFLICT, "Complete every lesson in this module before taking its quiz."
         )
     quiz_services.close_expired_attempts(quiz=module.quiz, user=person.user)
-    return quiz_services.attempt_start(quiz=module.quiz, user=person.user)
+    attempt, created = quiz_services.attempt_start(
+        quiz=module.quiz, user=person.user, since=record.cycle_started_at
+    )
+    if created:
+        _audit(Action.ATTEMPT_STARTED, person=person, obj=attempt, data={"module": module.pk})
+    return attempt, created
 
 
 @transaction.atomic
 def module_quiz_submit(*, person: Person, module: ModulePage, attempt: Attempt, answers) -> Attempt:
     """Grade the attempt; a pass completes the module, and possibly the curriculum."""
+    training_record(person=person, curriculum=curriculum_of(module))
     attempt = quiz_services.attempt_submit(attempt=attempt, answers=answers)
+    _audit(
+        Action.ATTEMPT_SUBMITTED,
+        person=person,
+        obj=attempt,
+        data={"module": module.pk, "score": attempt.score, "passed": attempt.passed},
+    )
     if attempt.passed:
         module_complete(person=person, module=module, attempt=attempt)
     return attempt
@@ -81,12 +151,16 @@ def module_quiz_submit(*, person: Person, module: ModulePage, attempt: Attempt, 
 def module_complete(
     *, person: Person, module: ModulePage, attempt: Attempt | None = None
 ) -> ModuleCompletion:
-    """Record the module as complete once; the first qualifying attempt is the one kept."""
+    """Record the module as complete once per cycle; the first qualifying attempt is kept."""
+    curriculum = curriculum_of(module)
+    record = training_record(person=person, curriculum=curriculum)
     completion, created = ModuleCompletion.objects.get_or_create(
-        person=person, module=module, defaults={"attempt": attempt}
+        person=person, module=module, cycle=record.cycle, defaults={"attempt": attempt}
     )
     if created:
-        curriculum_complete_if_done(person=person, curriculum=curriculum_of(module))
+        _mark_started(record)
+        _audit(Action.MODULE_COMPLETED, person=person, obj=module, data={"cycle": record.cycle})
+        curriculum_complete_if_done(person=person, curriculum=curriculum)
     return completion
 
 
@@ -94,24 +168,33 @@ def module_complete(
 def curriculum_complete_if_done(
     *, person: Person, curriculum: CurriculumPage
 ) -> CurriculumCompletion | None:
-    """Complete the curriculum, and issue its certificate, when every live module is complete."""
+    """Update the record's module count; when every live module is complete in this cycle,
+    complete the curriculum and issue its certificate."""
+    record = training_record(person=person, curriculum=curriculum)
     module_ids = set(ModulePage.objects.live().child_of(curriculum).values_list("pk", flat=True))
     done = set(
-        ModuleCompletion.objects.filter(person=person, module_id__in=module_ids).values_list(
-            "module_id", flat=True
-        )
+        ModuleCompletion.objects.filter(
+            person=person, module_id__in=module_ids, cycle=record.cycle
+        ).values_list("module_id", flat=True)
     )
+    record.modules_completed = len(done)
+    record.save(update_fields=["modules_completed"])
     if not module_ids or done != module_ids:
         return None
     completion, created = CurriculumCompletion.objects.get_or_create(
-        person=person, curriculum=curriculum
+        person=person, curriculum=curriculum, cycle=record.cycle
     )
     if created:
-        certificate_issue(person=person, completion=completion)
+        _audit(
+            Action.CURRICULUM_COMPLETED, person=person, obj=curriculum, data={"cycle": record.cycle}
+        )
+        certificate = certificate_issue(person=person, completion=completion)
+        record.completed_at = completion.completed_at
+        record.certificate = certificate
+        record.save(update_fields=["completed_at", "certificate"])
     return completion
 
 
-@transaction.atomic
 def certificate_issue(*, person: Person, completion: CurriculumCompletion) -> Certificate:
     """Issue the certificate for a completion, exactly once; it expires at the
     recertification interval of the governing assignment, if it has one."""
@@ -125,7 +208,7 @@ def certificate_issue(*, person: Person, completion: CurriculumCompletion) -> Ce
         ModulePage.objects.live().child_of(curriculum).values_list("credit_hours", flat=True),
         start=0,
     )
-    certificate, _ = Certificate.objects.get_or_create(
+    certificate, created = Certificate.objects.get_or_create(
         completion=completion,
         defaults={
             "person": person,
@@ -137,4 +220,39 @@ def certificate_issue(*, person: Person, completion: CurriculumCompletion) -> Ce
             "expires_at": add_months(now, months) if months else None,
         },
     )
+    if created:
+        _audit(
+            Action.CERTIFICATE_ISSUED,
+            person=person,
+            obj=certificate,
+            data={"code": certificate.code, "expires_at": certificate.expires_at},
+        )
     return certificate
+
+
+@transaction.atomic
+def certificate_revoke(*, certificate: Certificate, by, reason: str) -> Certificate:
+    """Revoke a certificate with a reason. The holder's cycle ends; they are due again."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(ErrorCode.INVALID, "Give a reason for the revocation.", field="reason")
+    if len(reason) > 1000:
+        raise DomainError(
+            ErrorCode.INVALID, "Keep the reason under 1,000 characters.", field="reason"
+        )
+    locked = Certificate.objects.select_for_update().select_related("person").get(pk=certificate.pk)
+    if locked.revoked_at:
+        raise DomainError(ErrorCode.CONFLICT, "This certificate is already revoked.")
+    locked.revoked_at = timezone.now()
+    locked.revoked_reason = reason
+    locked.revoked_by = by
+    locked.save(update_fields=["revoked_at", "revoked_reason", "revoked_by"])
+    record_event(
+        action=Action.CERTIFICATE_REVOKED,
+        actor=by,
+        obj=locked,
+        agency_id=locked.person.agency_id,
+        person_id=locked.person_id,
+        data={"code": locked.code, "reason": reason},
+    )
+    return locked

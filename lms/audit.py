@@ -7,6 +7,7 @@ chain head row is locked while appending, so concurrent writers chain in turn.
 import hashlib
 import json
 from collections.abc import Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -46,12 +47,17 @@ def event_hash(event: AuditEvent) -> str:
         "object_id": event.object_id,
         "object_repr": event.object_repr,
         "agency_id": event.agency_id,
+        "person_id": event.person_id,
         "ip_address": event.ip_address,
         "data": event.data,
         "prev_hash": event.prev_hash,
     }
     canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+# The address of the request being served, set by lms.middleware.AuditContextMiddleware.
+current_ip: ContextVar[str | None] = ContextVar("audit_current_ip", default=None)
 
 
 def client_ip(request) -> str | None:
@@ -65,6 +71,7 @@ def record_event(
     actor=None,
     obj=None,
     agency_id: int | None = None,
+    person_id: int | None = None,
     ip_address: str | None = None,
     data: dict | None = None,
     actor_username: str = "",
@@ -75,14 +82,15 @@ def record_event(
     event = AuditEvent(
         seq=head.seq + 1,
         created_at=timezone.now(),
-        actor=actor if authenticated else None,
+        actor_id=actor.pk if authenticated else None,
         actor_username=actor.get_username() if authenticated else actor_username,
         action=action,
         object_type=obj._meta.label_lower if obj is not None else "",
         object_id=str(obj.pk) if obj is not None else "",
         object_repr=str(obj)[:300] if obj is not None else "",
         agency_id=agency_id,
-        ip_address=ip_address,
+        person_id=person_id,
+        ip_address=ip_address or current_ip.get(),
         data=json.loads(json.dumps(data or {}, default=str)),
         prev_hash=head.hash,
     )

@@ -119,26 +119,16 @@ class AuditEvent(models.Model):
 
     seq = models.PositiveBigIntegerField(unique=True, editable=False)
     created_at = models.DateTimeField(editable=False)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        db_constraint=False,
-    )
+    # Plain ids, not foreign keys: deleting a user or person must never rewrite the trail.
+    actor_id = models.BigIntegerField(null=True, blank=True)
     actor_username = models.CharField(max_length=150, blank=True)
     action = models.CharField(max_length=60, db_index=True)
     object_type = models.CharField(max_length=60, blank=True)
     object_id = models.CharField(max_length=64, blank=True)
     object_repr = models.CharField(max_length=300, blank=True)
-    agency = models.ForeignKey(
-        Agency,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        db_constraint=False,
+    agency_id = models.BigIntegerField(null=True, blank=True)
+    person_id = models.BigIntegerField(
+        null=True, blank=True, db_index=True, help_text="The person whose record this is."
     )
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     data = models.JSONField(default=dict, blank=True)
@@ -150,7 +140,7 @@ class AuditEvent(models.Model):
     class Meta:
         ordering = ["-seq"]
         indexes = [
-            models.Index(fields=["agency", "-seq"], name="audit_agency_seq"),
+            models.Index(fields=["agency_id", "-seq"], name="audit_agency_seq"),
             models.Index(fields=["object_type", "object_id"], name="audit_object"),
         ]
 

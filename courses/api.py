@@ -2,9 +2,10 @@
 
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.permissions import AllowAny
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -13,8 +14,10 @@ from assessments.selectors import attempt_review, attempts_used
 from courses import serializers as s
 from courses import services
 from courses.certificate_pdf import certificate_pdf_response
-from courses.models import Certificate, normalise_code
+from courses.exports import completion_csv_response
+from courses.models import Certificate, ModulePage, normalise_code
 from courses.permissions import require_person, user_can_download_certificate
+from courses.reports import Status, completion_report, parse_filters, record_report_export
 from courses.selectors import (
     certificates_of,
     curricula_visible_to,
@@ -24,10 +27,13 @@ from courses.selectors import (
     visible_module_for_quiz,
 )
 from lms.errors import DomainError, ErrorCode
+from lms.models import PersonnelCategory
+from lms.permissions import CanViewAgencyRecords
 
 ERRORS = {
     400: OpenApiResponse(description="Invalid input"),
     401: OpenApiResponse(description="Not signed in"),
+    403: OpenApiResponse(description="Signed in but not allowed"),
     404: OpenApiResponse(description="Not found, or not yours to see"),
     409: OpenApiResponse(description="Conflicts with the current state"),
 }
@@ -141,3 +147,60 @@ class PublicCertificateView(APIView):
     def get(self, request, code: str):
         certificate = get_object_or_404(Certificate, code=normalise_code(code))
         return Response(s.PublicCertificateSerializer(certificate).data)
+
+
+class ReportPagination(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+
+REPORT_PARAMETERS = [
+    OpenApiParameter("curriculum", int, description="Curriculum id (default: the first)."),
+    OpenApiParameter("unit", int, description="Unit id in your agency."),
+    OpenApiParameter("status", str, enum=list(Status.ALL)),
+    OpenApiParameter("category", str, enum=list(PersonnelCategory.values)),
+]
+
+
+def _modules_total(curriculum) -> int:
+    return ModulePage.objects.live().child_of(curriculum).count()
+
+
+class CompletionReportView(APIView):
+    permission_classes = [IsAuthenticated, CanViewAgencyRecords]
+
+    @extend_schema(
+        parameters=[*REPORT_PARAMETERS, OpenApiParameter("page", int)],
+        responses={200: s.CompletionRowSerializer(many=True), **_errors(400, 401, 403, 404)},
+    )
+    def get(self, request):
+        filters = parse_filters(request.user, request.query_params)
+        rows = completion_report(viewer=request.user, **filters)
+        paginator = ReportPagination()
+        page = paginator.paginate_queryset(rows, request, view=self)
+        context = {"modules_total": _modules_total(filters["curriculum"])}
+        return paginator.get_paginated_response(
+            s.CompletionRowSerializer(page, many=True, context=context).data
+        )
+
+
+class CompletionCsvView(APIView):
+    permission_classes = [IsAuthenticated, CanViewAgencyRecords]
+
+    @extend_schema(
+        parameters=REPORT_PARAMETERS,
+        responses={
+            (200, "text/csv"): OpenApiResponse(description="One row per person"),
+            **_errors(400, 401, 403, 404),
+        },
+    )
+    def get(self, request):
+        filters = parse_filters(request.user, request.query_params)
+        rows = completion_report(viewer=request.user, **filters)
+        record_report_export(request.user, filters, fmt="csv")
+        return completion_csv_response(
+            rows,
+            curriculum=filters["curriculum"],
+            modules_total=_modules_total(filters["curriculum"]),
+        )

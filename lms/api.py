@@ -28,6 +28,16 @@ urlpatterns = [
         name="api-attempt-submit",
     ),
     path(
+        "reports/completion/",
+        courses_api.CompletionReportView.as_view(),
+        name="api-report-completion",
+    ),
+    path(
+        "reports/completion.csv",
+        courses_api.CompletionCsvView.as_view(),
+        name="api-report-completion-csv",
+    ),
+    path(
         "certificates/<str:code>/",
         courses_api.PublicCertificateView.as_view(),
         name="api-certificate",

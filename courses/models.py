@@ -19,6 +19,7 @@ from wagtail.search import index
 
 from courses.blocks import RICH_TEXT_FEATURES, LessonBodyBlock
 from lms.models import Agency, Person, Unit
+from lms.scoping import scope_by_agency, scope_people
 
 
 class HomePage(Page):
@@ -163,6 +164,16 @@ class LessonPage(LearnerPage):
         return context
 
 
+class AssignmentQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "AssignmentQuerySet":
+        """Assignments within the viewer's agency: to it, to one of its units or people."""
+        return (
+            scope_by_agency(self.filter(agency__isnull=False), user, "agency_id")
+            | scope_by_agency(self.filter(unit__isnull=False), user, "unit__agency_id")
+            | scope_by_agency(self.filter(person__isnull=False), user, "person__agency_id")
+        )
+
+
 class Assignment(models.Model):
     """A curriculum assigned to an agency, a unit or one person, due by a date."""
 
@@ -183,6 +194,8 @@ class Assignment(models.Model):
         null=True, blank=True, help_text="Certificates expire after this many months."
     )
     created_at = models.DateTimeField(default=timezone.now)
+
+    objects = AssignmentQuerySet.as_manager()
 
     class Meta:
         constraints = [
@@ -290,6 +303,12 @@ class CertificateStatus(models.TextChoices):
     REVOKED = "revoked", "Revoked"
 
 
+class CertificateQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "CertificateQuerySet":
+        """Certificates of people whose records `user` may read (see lms.scoping)."""
+        return scope_people(self, user, prefix="person__")
+
+
 class Certificate(models.Model):
     """Proof of a curriculum completion. Issued once per completion; revoked, never deleted.
 
@@ -315,6 +334,8 @@ class Certificate(models.Model):
     revoked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+
+    objects = CertificateQuerySet.as_manager()
 
     class Meta:
         ordering = ["-issued_at"]
@@ -389,3 +410,36 @@ class TrainingRecord(models.Model):
         """True once the cycle's certificate has expired or been revoked."""
         certificate = self.certificate
         return certificate is not None and certificate.status_at(when) != CertificateStatus.VALID
+
+
+class ReminderKind(models.TextChoices):
+    DUE_SOON = "due_soon", "Due soon"
+    OVERDUE = "overdue", "Overdue"
+
+
+class ReminderLog(models.Model):
+    """The fact that a due-date reminder was emailed. Written once, with the email it records.
+
+    One row per person, curriculum, kind and due date: each threshold of a due date is
+    emailed once however often (or however concurrently) the job runs, and a new due date
+    (the next certification cycle, a changed assignment) earns new reminders.
+    """
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="reminders")
+    curriculum = models.ForeignKey(
+        CurriculumPage, on_delete=models.CASCADE, related_name="reminders"
+    )
+    kind = models.CharField(max_length=20, choices=ReminderKind.choices)
+    due_date = models.DateField()
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "curriculum", "kind", "due_date"],
+                name="reminder_once_per_due_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} reminder to {self.person} for {self.curriculum}"

@@ -193,8 +193,10 @@ class Dashboard:
     def total(self) -> int:
         return sum(self.status_counts.values())
 
-    def percent(self, status: str) -> int:
-        return (100 * self.status_counts.get(status, 0)) // self.total if self.total else 0
+    @property
+    def completed_percent(self) -> int:
+        done = self.status_counts[Status.COMPLETED]
+        return (100 * done) // self.total if self.total else 0
 
 
 def dashboard(rows: QuerySet[Person], curriculum: CurriculumPage) -> Dashboard:

@@ -17,6 +17,7 @@ urlpatterns = [
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("api/v1/", include("lms.api")),
+    path("oversight/", include("courses.oversight_urls")),
     path("oversight/", include("lms.oversight_urls")),
     path("", include("courses.urls")),
 ]

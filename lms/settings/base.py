@@ -153,5 +153,8 @@ SPECTACULAR_SETTINGS = {
     "PREPROCESSING_HOOKS": ["lms.api_schema.only_v1_endpoints"],
 }
 
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Common Ground <training@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
 # Public address used in certificate QR codes and verification links.
 SITE_URL = WAGTAILADMIN_BASE_URL.rstrip("/")

@@ -12,8 +12,10 @@ from django.db import transaction
 from django.utils import timezone
 from wagtail.models import GroupPagePermission, Page, Site
 
+from courses import services
 from courses.curriculum_data import CurriculumDataError, load_curriculum
-from courses.models import Assignment, HomePage
+from courses.models import Assignment, HomePage, TrainingRecord
+from courses.selectors import curriculum_outlines
 from lms import roles
 from lms.models import Agency, Person, PersonnelCategory, Unit
 
@@ -137,6 +139,24 @@ ROSTER = [
 DUE_IN_DAYS = 90
 RECERTIFICATION_MONTHS = 12
 
+# Demo progress, so oversight pages have something to show: username -> (modules passed,
+# whether the first quiz attempt fails first). Applied once, to people with no record yet.
+DEMO_PROGRESS = {
+    "alex.morales": (7, False),
+    "luis.ortega": (7, True),
+    "priya.natarajan": (3, True),
+    "grace.whitfield": (2, False),
+    "marcus.bell": (1, True),
+    "keisha.grant": (7, False),
+    "tomas.silva": (4, True),
+}
+# A unit whose own assignment is already past due, so the overdue list is not empty.
+OVERDUE_UNIT = ("riverside-pd", "Patrol South", 14)
+
+
+def _correct_answers(questions: list[dict]) -> dict[str, list[int]]:
+    return {str(q["id"]): [c["id"] for c in q["choices"] if c["correct"]] for q in questions}
+
 
 class Command(BaseCommand):
     help = "Create the curriculum, role groups, demo agencies and demo accounts (idempotent)."
@@ -215,10 +235,46 @@ class Command(BaseCommand):
                 reset_passwords,
             )
             get_user_model().objects.get(username=username).groups.add(groups[roles.LEARNER])
+        agency_slug, unit_name, days_ago = OVERDUE_UNIT
+        Assignment.objects.get_or_create(
+            curriculum=curriculum,
+            unit=Unit.objects.get(agency__slug=agency_slug, name=unit_name),
+            defaults={
+                "due_date": timezone.localdate() - timedelta(days=days_ago),
+                "recertification_months": RECERTIFICATION_MONTHS,
+            },
+        )
+        progressed = sum(
+            self._demo_progress(username, curriculum, modules, fail_first)
+            for username, (modules, fail_first) in DEMO_PROGRESS.items()
+        )
         return (
             f"Seeded “{curriculum.title}”: {pages_created} pages created, "
-            f"{users_created} accounts created."
+            f"{users_created} accounts created, demo progress for {progressed} learners."
         )
+
+    def _demo_progress(self, username, curriculum, modules_to_pass, fail_first) -> int:
+        """Walk a learner through the real services: read lessons, take quizzes."""
+        person = Person.objects.select_related("user").get(user__username=username)
+        if TrainingRecord.objects.filter(person=person, curriculum=curriculum).exists():
+            return 0
+        for outline in curriculum_outlines([curriculum])[0].modules[:modules_to_pass]:
+            for lesson in outline.lessons:
+                services.lesson_complete(person=person, lesson=lesson)
+            if fail_first:
+                attempt, _ = services.module_quiz_start(person=person, module=outline.page)
+                services.module_quiz_submit(
+                    person=person, module=outline.page, attempt=attempt, answers={}
+                )
+                fail_first = False
+            attempt, _ = services.module_quiz_start(person=person, module=outline.page)
+            services.module_quiz_submit(
+                person=person,
+                module=outline.page,
+                attempt=attempt,
+                answers=_correct_answers(attempt.questions),
+            )
+        return 1
 
     def _home_page(self) -> HomePage:
         home = HomePage.objects.first()

@@ -10,5 +10,4 @@ class RosterUploadForm(forms.Form):
     file = forms.FileField(
         label="Roster file (CSV)",
         validators=[FileExtensionValidator(["csv"], message="Choose a .csv file.")],
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
     )

@@ -9,12 +9,14 @@ import csv
 import io
 import os
 import re
+import secrets
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import NamedTuple
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import BaseUserManager
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
 from django.db import transaction
@@ -286,27 +288,28 @@ def _chunks(items: Iterable, size: int = BATCH_SIZE) -> Iterator[list]:
         yield items[start : start + size]
 
 
+def _users_matching(field: str, values: set[str]) -> Iterator[tuple[str, int]]:
+    """(lower-cased `field`, pk) of users whose `field` is one of `values`, ignoring case."""
+    users = User.objects.annotate(key=Lower(field)).values_list("key", "pk")
+    if len(values) <= BATCH_SIZE:
+        return iter(users.filter(key__in=values))
+    # Lower() cannot use an index, so one pass over the table beats a scan per batch.
+    return ((key, pk) for key, pk in users.iterator(chunk_size=2000) if key in values)
+
+
 def _existing_people(agency: Agency, badges: set[str]) -> dict[str, Person]:
-    people = {}
-    for chunk in _chunks(sorted(badges)):
-        for person in Person.objects.filter(agency=agency, badge_number__in=chunk).select_related(
-            "user"
-        ):
-            people[person.badge_number] = person
-    return people
+    """The agency's people with these badge numbers (one query: the whole agency if needed)."""
+    people = Person.objects.filter(agency=agency).exclude(badge_number="").select_related("user")
+    if len(badges) <= BATCH_SIZE:
+        people = people.filter(badge_number__in=badges)
+    return {p.badge_number: p for p in people.iterator(2000) if p.badge_number in badges}
 
 
 def _email_clashes(rows: list[_Row], existing: dict[str, Person]) -> list[RowError]:
     """Rows whose email belongs to an account other than the matching person's own."""
     owners: dict[str, set[int]] = {}
-    for chunk in _chunks({row.email.lower() for row in rows}):
-        found = (
-            User.objects.annotate(email_lower=Lower("email"))
-            .filter(email_lower__in=chunk)
-            .values_list("email_lower", "pk")
-        )
-        for email, pk in found:
-            owners.setdefault(email, set()).add(pk)
+    for email, pk in _users_matching("email", {row.email.lower() for row in rows}):
+        owners.setdefault(email, set()).add(pk)
     errors = []
     for row in rows:
         person = existing.get(row.badge_number)
@@ -389,7 +392,8 @@ def _create_people(agency: Agency, rows: list[_Row], units: dict[str, Unit]) -> 
             last_name=row.last_name,
             email=row.email,
         )
-        user.set_unusable_password()
+        # What set_unusable_password() stores, without 40 random draws per person.
+        user.password = UNUSABLE_PASSWORD_PREFIX + secrets.token_urlsafe(30)
         users.append(user)
     User.objects.bulk_create(users, batch_size=BATCH_SIZE)
     user_ids = {}
@@ -423,13 +427,7 @@ def _usernames(agency: Agency, rows: list[_Row]) -> dict[int, str]:
         row.number: _NOT_USERNAME.sub("-", f"{agency.slug}-{row.badge_number}".lower()).strip("-.")
         for row in rows
     }
-    taken = set()
-    for chunk in _chunks(set(wanted.values())):
-        taken.update(
-            User.objects.annotate(name_lower=Lower("username"))
-            .filter(name_lower__in=chunk)
-            .values_list("name_lower", flat=True)
-        )
+    taken = {name for name, _ in _users_matching("username", set(wanted.values()))}
     usernames = {}
     for number, base in wanted.items():
         name, suffix = base, 1

@@ -5,6 +5,7 @@ may be taken and what passing it means.
 """
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -12,7 +13,13 @@ from django.db.models import Q
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
-from wagtail.models import Orderable
+from wagtail.models import (
+    DraftStateMixin,
+    LockableMixin,
+    Orderable,
+    RevisionMixin,
+    WorkflowMixin,
+)
 from wagtail.search import index
 
 from lms.sanitize import clean_html, clean_text
@@ -28,8 +35,14 @@ class QuestionKind(models.TextChoices):
 ONE_CORRECT_KINDS = {QuestionKind.SINGLE, QuestionKind.TRUE_FALSE, QuestionKind.SCENARIO}
 
 
-class Quiz(index.Indexed, ClusterableModel):
-    """A pool of questions with the rules for attempting it."""
+class Quiz(
+    WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMixin, index.Indexed, ClusterableModel
+):
+    """A pool of questions with the rules for attempting it.
+
+    Trainers save drafts; a coordinator publishes through the review workflow. The database
+    row holds the published version, which is what learners are served.
+    """
 
     title = models.CharField(max_length=200)
     pass_mark = models.PositiveSmallIntegerField(
@@ -70,6 +83,21 @@ class Quiz(index.Indexed, ClusterableModel):
         InlinePanel("questions", heading="Question pool", label="Question", min_num=1),
     ]
     search_fields = [index.SearchField("title"), index.AutocompleteField("title")]
+
+    revisions = GenericRelation(
+        "wagtailcore.Revision",
+        content_type_field="base_content_type",
+        object_id_field="object_id",
+        related_query_name="quiz",
+        for_concrete_model=False,
+    )
+    workflow_states = GenericRelation(
+        "wagtailcore.WorkflowState",
+        content_type_field="base_content_type",
+        object_id_field="object_id",
+        related_query_name="quiz",
+        for_concrete_model=False,
+    )
 
     class Meta:
         verbose_name_plural = "quizzes"
@@ -163,6 +191,14 @@ class Attempt(models.Model):
     number = models.PositiveSmallIntegerField(help_text="1 for the learner's first attempt.")
     questions = models.JSONField(help_text="Snapshot of the questions served, in order.")
     pass_mark = models.PositiveSmallIntegerField()
+    quiz_revision = models.ForeignKey(
+        "wagtailcore.Revision",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The published revision of the quiz this attempt was served from.",
+    )
     started_at = models.DateTimeField()
     expires_at = models.DateTimeField(null=True, blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True)

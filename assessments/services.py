@@ -123,6 +123,7 @@ def attempt_start(
                 number=len(attempts) + 1,
                 questions=questions,
                 pass_mark=quiz.pass_mark,
+                quiz_revision_id=quiz.live_revision_id,
                 started_at=now,
                 expires_at=expires_at,
             )

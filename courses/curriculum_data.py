@@ -169,6 +169,7 @@ def _create_quiz(data: dict) -> Quiz:
             Choice(question=question, sort_order=i, text=c["text"], is_correct=bool(c["correct"]))
             for i, c in enumerate(item["choices"])
         )
+    quiz.save_revision().publish()  # so attempts can name the revision they were served from
     return quiz
 
 

@@ -207,6 +207,13 @@ class Assignment(models.Model):
                 ),
                 name="assignment_exactly_one_target",
             ),
+            models.UniqueConstraint(
+                fields=["curriculum", "agency"], name="assignment_once_per_agency"
+            ),
+            models.UniqueConstraint(fields=["curriculum", "unit"], name="assignment_once_per_unit"),
+            models.UniqueConstraint(
+                fields=["curriculum", "person"], name="assignment_once_per_person"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from courses import assignment_views
 from courses import oversight_views as views
 
 urlpatterns = [
@@ -10,5 +11,21 @@ urlpatterns = [
         "certificates/<str:code>/revoke/",
         views.certificate_revoke,
         name="oversight-certificate-revoke",
+    ),
+    path("assignments/", assignment_views.assignment_list, name="oversight-assignments"),
+    path(
+        "assignments/new/",
+        assignment_views.assignment_create,
+        name="oversight-assignment-new",
+    ),
+    path(
+        "assignments/<int:assignment_id>/edit/",
+        assignment_views.assignment_edit,
+        name="oversight-assignment-edit",
+    ),
+    path(
+        "assignments/<int:assignment_id>/delete/",
+        assignment_views.assignment_delete,
+        name="oversight-assignment-delete",
     ),
 ]

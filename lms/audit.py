@@ -10,6 +10,8 @@ from collections.abc import Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_ipv46_address
 from django.db import transaction
 from django.utils import timezone
 
@@ -34,6 +36,25 @@ class Action:
     ROSTER_IMPORTED = "roster.imported"
     REPORT_EXPORTED = "report.exported"
     CONTENT_PUBLISHED = "content.published"
+
+
+ACTION_LABELS = {  # how each action reads on the audit pages
+    Action.SIGN_IN: "Signed in",
+    Action.SIGN_IN_FAILED: "Failed sign-in",
+    Action.LESSON_COMPLETED: "Lesson completed",
+    Action.ATTEMPT_STARTED: "Quiz attempt started",
+    Action.ATTEMPT_SUBMITTED: "Quiz attempt submitted",
+    Action.MODULE_COMPLETED: "Module completed",
+    Action.CURRICULUM_COMPLETED: "Curriculum completed",
+    Action.CERTIFICATE_ISSUED: "Certificate issued",
+    Action.CERTIFICATE_REVOKED: "Certificate revoked",
+    Action.ASSIGNMENT_CREATED: "Assignment created",
+    Action.ASSIGNMENT_CHANGED: "Assignment changed",
+    Action.ASSIGNMENT_DELETED: "Assignment deleted",
+    Action.ROSTER_IMPORTED: "Roster imported",
+    Action.REPORT_EXPORTED: "Report exported",
+    Action.CONTENT_PUBLISHED: "Content published",
+}
 
 
 def event_hash(event: AuditEvent) -> str:
@@ -64,6 +85,21 @@ def client_ip(request) -> str | None:
     return request.META.get("REMOTE_ADDR") if request is not None else None
 
 
+def _stored_ip(address: str | None) -> str | None:
+    """The address exactly as the database stores it, which is what the hash must cover.
+
+    The field normalises IPv6 ("2001:DB8::1" → "2001:db8::1") and stores "" as NULL; a
+    value that is not an address (PostgreSQL's inet would reject it) is left out.
+    """
+    if not address:
+        return None
+    try:
+        validate_ipv46_address(address)
+    except ValidationError:
+        return None
+    return AuditEvent._meta.get_field("ip_address").get_prep_value(address)
+
+
 @transaction.atomic
 def record_event(
     *,
@@ -90,7 +126,7 @@ def record_event(
         object_repr=str(obj)[:300] if obj is not None else "",
         agency_id=agency_id,
         person_id=person_id,
-        ip_address=ip_address or current_ip.get(),
+        ip_address=_stored_ip(ip_address or current_ip.get()),
         data=json.loads(json.dumps(data or {}, default=str)),
         prev_hash=head.hash,
     )
@@ -109,6 +145,10 @@ class ChainBreak:
 
 def verify_chain(batch_size: int = 2000) -> Iterator[ChainBreak]:
     """Yield every place the chain does not hold, in order (an intact chain yields nothing)."""
+    # The head is read first: events appended while the scan runs come after it, not missing.
+    head = AuditChainHead.objects.filter(pk=1).first()
+    head_seq = head.seq if head else 0
+    hash_at_head = GENESIS_HASH if head_seq == 0 else None
     expected_prev, expected_seq = GENESIS_HASH, 1
     for event in AuditEvent.objects.order_by("seq").iterator(chunk_size=batch_size):
         if event.seq != expected_seq:
@@ -117,7 +157,10 @@ def verify_chain(batch_size: int = 2000) -> Iterator[ChainBreak]:
             yield ChainBreak(event.seq, "does not link to the event before it")
         if event_hash(event) != event.hash:
             yield ChainBreak(event.seq, "was altered after it was written")
+        if event.seq == head_seq:
+            hash_at_head = event.hash
         expected_prev, expected_seq = event.hash, event.seq + 1
-    head = AuditChainHead.objects.filter(pk=1).first()
-    if head and head.seq >= expected_seq:
-        yield ChainBreak(expected_seq, f"events {expected_seq}–{head.seq} are missing at the end")
+    if head_seq >= expected_seq:
+        yield ChainBreak(expected_seq, f"events {expected_seq}–{head_seq} are missing at the end")
+    elif head and hash_at_head is not None and hash_at_head != head.hash:
+        yield ChainBreak(head_seq, "does not match the chain head")

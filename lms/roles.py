@@ -30,6 +30,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "courses.add_assignment",
         "courses.change_assignment",
         "courses.view_assignment",
+        "courses.revoke_certificate",
         "lms.view_agency_records",
     ],
     COMMAND_STAFF: ["lms.view_agency_records"],

@@ -55,7 +55,7 @@ def training_record(*, person: Person, curriculum: CurriculumPage) -> TrainingRe
     """The person's record for the curriculum, locked; a new cycle begins here when the last
     certificate has expired or been revoked."""
     record, _ = (
-        TrainingRecord.objects.select_for_update()
+        TrainingRecord.objects.select_for_update(of=("self",))
         .select_related("certificate")
         .get_or_create(person=person, curriculum=curriculum)
     )

@@ -110,14 +110,10 @@ class Quiz(
     def __str__(self) -> str:
         return self.title
 
-    def clean(self) -> None:
-        super().clean()
-        if self.pk and self.questions_per_attempt:
-            pool = self.questions.count()
-            if self.questions_per_attempt > pool:
-                raise ValidationError(
-                    {"questions_per_attempt": f"The pool has only {pool} questions."}
-                )
+    # No clean() comparing the draw with the pool: in the admin form, model validation runs
+    # before the edited pool is applied, so it would count the stored questions, not the
+    # posted ones. QuizForm checks the posted pool; the engine serves the whole pool when a
+    # draw is larger.
 
 
 class Question(Orderable, ClusterableModel):
@@ -235,3 +231,133 @@ class Attempt(models.Model):
     @property
     def total(self) -> int:
         return len(self.questions)
+
+
+class LikertValue(models.IntegerChoices):
+    """The five-point agreement scale every survey item is answered on."""
+
+    STRONGLY_DISAGREE = 1, "Strongly disagree"
+    DISAGREE = 2, "Disagree"
+    NEUTRAL = 3, "Neither agree nor disagree"
+    AGREE = 4, "Agree"
+    STRONGLY_AGREE = 5, "Strongly agree"
+
+
+class SurveyPhase(models.TextChoices):
+    PRE = "pre", "Before the training"
+    POST = "post", "After the training"
+
+
+MIN_SURVEY_ITEMS = 3
+
+
+class Survey(
+    WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMixin, index.Indexed, ClusterableModel
+):
+    """A perception survey: Likert statements answered before and after a training.
+
+    Authored and published like a quiz (drafts, revisions, review workflow). The same
+    survey serves both phases, so the two sets of answers can be compared item by item.
+    """
+
+    title = models.CharField(max_length=200)
+    intro = models.TextField(
+        blank=True, help_text="Plain text shown above the statements: why we ask, how long."
+    )
+
+    panels = [
+        FieldPanel("title"),
+        FieldPanel("intro"),
+        InlinePanel("items", heading="Statements", label="Statement", min_num=MIN_SURVEY_ITEMS),
+    ]
+    search_fields = [index.SearchField("title"), index.AutocompleteField("title")]
+
+    revisions = GenericRelation(
+        "wagtailcore.Revision",
+        content_type_field="base_content_type",
+        object_id_field="object_id",
+        related_query_name="survey",
+        for_concrete_model=False,
+    )
+    workflow_states = GenericRelation(
+        "wagtailcore.WorkflowState",
+        content_type_field="base_content_type",
+        object_id_field="object_id",
+        related_query_name="survey",
+        for_concrete_model=False,
+    )
+
+    def __str__(self) -> str:
+        return self.title
+
+    def save(self, *args, **kwargs):
+        self.intro = clean_text(self.intro)
+        super().save(*args, **kwargs)
+
+
+class SurveyItem(Orderable):
+    """One statement a respondent agrees or disagrees with, optionally with a comment."""
+
+    survey = ParentalKey(Survey, on_delete=models.CASCADE, related_name="items")
+    statement = models.CharField(max_length=300, help_text="Plain text, one idea per statement.")
+    allow_comment = models.BooleanField(
+        default=False, help_text="Offer an optional free-text comment under this statement."
+    )
+
+    panels = [FieldPanel("statement"), FieldPanel("allow_comment")]
+
+    def __str__(self) -> str:
+        return self.statement
+
+    def save(self, *args, **kwargs):
+        self.statement = clean_text(self.statement)
+        super().save(*args, **kwargs)
+
+
+class SurveyResponse(models.Model):
+    """One person's answers to a survey in one phase. Written once; never edited.
+
+    Reports read these only in aggregate: no page shows who answered what.
+    """
+
+    survey = models.ForeignKey(Survey, on_delete=models.PROTECT, related_name="responses")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="survey_responses"
+    )
+    phase = models.CharField(max_length=4, choices=SurveyPhase.choices)
+    submitted_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["survey", "user", "phase"], name="survey_response_once_per_phase"
+            ),
+            models.CheckConstraint(
+                condition=Q(phase__in=["pre", "post"]), name="survey_response_phase_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.survey} ({self.get_phase_display().lower()})"
+
+
+class SurveyAnswer(models.Model):
+    """The value (1-5) given to one statement in one response, and an optional comment."""
+
+    response = models.ForeignKey(SurveyResponse, on_delete=models.CASCADE, related_name="answers")
+    item = models.ForeignKey(SurveyItem, on_delete=models.PROTECT, related_name="answers")
+    value = models.PositiveSmallIntegerField(choices=LikertValue.choices)
+    comment = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["response", "item"], name="survey_answer_once_per_item"
+            ),
+            models.CheckConstraint(
+                condition=Q(value__gte=1, value__lte=5), name="survey_answer_value_1_5"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item}: {self.value}"

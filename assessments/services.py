@@ -86,8 +86,10 @@ def attempt_start(
 ) -> tuple[Attempt, bool]:
     """Return the learner's open attempt, or start a new one. `created` tells which.
 
-    Raises DomainError(CONFLICT) when no attempts are left or a cooldown is running.
-    Attempts started before `since` (an earlier certification cycle) do not count.
+    Raises DomainError(CONFLICT) when no attempts are left, a cooldown is running or the
+    quiz was never published. The quiz row is the published version (drafts live in
+    revisions); the attempt records which revision that was. Attempts started before `since`
+    (an earlier certification cycle) do not count.
     The learner's row is locked so concurrent starts are serialised. Call
     `close_expired_attempts` first so a timed-out attempt counts as used.
     """
@@ -97,6 +99,9 @@ def attempt_start(
     open_attempt = next((a for a in attempts if not a.is_submitted), None)
     if open_attempt:
         return open_attempt, False
+    if not quiz.live:
+        # Never published: the row holds a trainer's draft, which learners must not see.
+        raise DomainError(ErrorCode.CONFLICT, "This quiz has not been published yet.")
 
     used = [a for a in attempts if since is None or a.started_at >= since]
     if len(used) >= quiz.max_attempts:

@@ -1,11 +1,12 @@
-"""Quizzes in the Wagtail admin: the question pool with inline choices, editable by trainers."""
+"""Quizzes and surveys in the Wagtail admin, editable by trainers: question pools with inline
+choices, survey statements inline."""
 
 from wagtail.admin.panels import ObjectList
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
-from assessments.forms import QuizForm
-from assessments.models import Quiz
+from assessments.forms import QuizForm, SurveyForm
+from assessments.models import Quiz, Survey
 
 
 class QuizViewSet(SnippetViewSet):
@@ -20,3 +21,17 @@ class QuizViewSet(SnippetViewSet):
 
 
 register_snippet(QuizViewSet)
+
+
+class SurveyViewSet(SnippetViewSet):
+    model = Survey
+    icon = "list-ul"
+    menu_label = "Surveys"
+    menu_order = 220
+    add_to_admin_menu = True
+    list_display = ["title"]
+    search_fields = ["title"]
+    edit_handler = ObjectList(Survey.panels, base_form_class=SurveyForm)
+
+
+register_snippet(SurveyViewSet)

@@ -1,10 +1,17 @@
 """StreamField blocks for lesson bodies. Every block renders author HTML through lms.sanitize."""
 
+import html
+
+from django.core.exceptions import ValidationError
 from wagtail import blocks
+from wagtail.blocks.struct_block import StructBlockValidationError
 from wagtail.documents.blocks import DocumentChooserBlock
 from wagtail.images.blocks import ImageChooserBlock
 
+from lms.sanitize import clean_text
+
 RICH_TEXT_FEATURES = ["h2", "h3", "bold", "italic", "ol", "ul", "link", "blockquote"]
+CAPTION_EXTENSIONS = frozenset({"vtt", "srt"})
 
 
 class CalloutBlock(blocks.StructBlock):
@@ -63,15 +70,51 @@ class ImageBlock(blocks.StructBlock):
         template = "courses/blocks/image.html"
 
 
+def has_text(rich_text) -> bool:
+    """True when rich text holds words, not just empty paragraphs or non-breaking spaces."""
+    source = getattr(rich_text, "source", rich_text) or ""
+    return bool(html.unescape(clean_text(source)).strip())
+
+
 class VideoBlock(blocks.StructBlock):
+    """A video every learner can follow: it needs captions, a transcript, or both."""
+
     title = blocks.CharBlock(max_length=160)
     video = DocumentChooserBlock(help_text="An MP4 or WebM file from the document library.")
-    captions = DocumentChooserBlock(required=False, help_text="A WebVTT captions file.")
-    transcript = blocks.RichTextBlock(features=RICH_TEXT_FEATURES)
+    captions = DocumentChooserBlock(
+        required=False, help_text="A captions file: WebVTT (.vtt) or SubRip (.srt)."
+    )
+    transcript = blocks.RichTextBlock(
+        features=RICH_TEXT_FEATURES,
+        required=False,
+        help_text="Everything said and shown. Needed when the video has no captions.",
+    )
 
     class Meta:
         icon = "media"
         template = "courses/blocks/video.html"
+
+    def clean(self, value):
+        value = super().clean(value)
+        captions, transcript = value.get("captions"), value.get("transcript")
+        if captions and captions.file_extension.lower() not in CAPTION_EXTENSIONS:
+            raise StructBlockValidationError(
+                block_errors={
+                    "captions": ValidationError(
+                        "Captions must be a WebVTT (.vtt) or SubRip (.srt) file."
+                    )
+                }
+            )
+        if not captions and not has_text(transcript):
+            raise StructBlockValidationError(
+                non_block_errors=[
+                    ValidationError(
+                        "Add captions or a transcript: learners who cannot hear the video "
+                        "need one of them."
+                    )
+                ]
+            )
+        return value
 
 
 class DocumentBlock(blocks.StructBlock):

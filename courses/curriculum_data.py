@@ -1,7 +1,8 @@
-"""Load the curriculum data files (courses/curriculum/*.yaml) into Wagtail pages and quizzes.
+"""Load the curriculum data files (courses/curriculum/*.yaml) into Wagtail pages, quizzes and
+the perception survey.
 
 The files are validated completely before anything is written; loading is idempotent
-(pages and quizzes that already exist are left as trainers may have edited them).
+(pages, quizzes and the survey that already exist are left as trainers may have edited them).
 """
 
 import re
@@ -13,9 +14,18 @@ import yaml
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from assessments.models import Choice, Question, QuestionKind, Quiz, validate_question_choices
+from assessments.models import (
+    MIN_SURVEY_ITEMS,
+    Choice,
+    Question,
+    QuestionKind,
+    Quiz,
+    Survey,
+    SurveyItem,
+    validate_question_choices,
+)
 from courses.models import CurriculumPage, HomePage, LessonPage, ModulePage
-from lms.sanitize import ALLOWED_TAGS, clean_html
+from lms.sanitize import ALLOWED_TAGS, clean_html, clean_text
 
 DATA_DIR = Path(__file__).resolve().parent / "curriculum"
 MIN_LESSONS = 3
@@ -116,10 +126,54 @@ def validate_module(path: Path, data: dict) -> ModuleData:
     return ModuleData(path=path, data=data)
 
 
+SURVEY_FILE = "survey.yaml"
+STATEMENT_MAX_LENGTH = 300
+
+
+def validate_survey(path: Path, data: dict) -> dict:
+    """The survey file: a title, optional plain intro, at least three plain-text statements."""
+    where = path.name
+    for key in ("title", "items"):
+        if key not in data:
+            raise CurriculumDataError(f"{where}: missing '{key}'")
+    items = data["items"]
+    if len(items) < MIN_SURVEY_ITEMS:
+        raise CurriculumDataError(f"{where}: needs at least {MIN_SURVEY_ITEMS} statements")
+    seen = set()
+    for number, item in enumerate(items, start=1):
+        statement = item.get("statement")
+        if not isinstance(statement, str) or not statement.strip():
+            raise CurriculumDataError(f"{where}: statement {number} is empty")
+        if len(statement) > STATEMENT_MAX_LENGTH or re.search(r"<[^>]+>", statement):
+            raise CurriculumDataError(
+                f"{where}: statement {number} must be plain text of at most "
+                f"{STATEMENT_MAX_LENGTH} characters"
+            )
+        if not isinstance(item.get("allow_comment", False), bool):
+            raise CurriculumDataError(f"{where}: statement {number}: allow_comment is true/false")
+        if statement in seen:
+            raise CurriculumDataError(f"{where}: statement {number} repeats an earlier one")
+        seen.add(statement)
+    return data
+
+
+def read_survey(directory: Path = DATA_DIR) -> dict | None:
+    """The validated survey file, or None when the folder has none."""
+    path = directory / SURVEY_FILE
+    if not path.exists():
+        return None
+    return validate_survey(path, yaml.safe_load(path.read_text()))
+
+
 def read_curriculum(directory: Path = DATA_DIR) -> tuple[dict, list[ModuleData]]:
-    """Read and validate every file; raise CurriculumDataError on the first problem."""
+    """Read and validate every file; raise CurriculumDataError on the first problem.
+
+    The survey file, when present, is returned in the curriculum data under "survey".
+    """
     try:
         curriculum = yaml.safe_load((directory / "curriculum.yaml").read_text())
+        if (survey := read_survey(directory)) is not None:
+            curriculum["survey"] = survey
         modules = [
             validate_module(path, yaml.safe_load(path.read_text()))
             for path in sorted(directory.glob("module-*.yaml"))
@@ -173,6 +227,34 @@ def _create_quiz(data: dict) -> Quiz:
     return quiz
 
 
+def _create_survey(data: dict) -> Survey:
+    survey = Survey.objects.create(title=data["title"], intro=data.get("intro") or "")
+    SurveyItem.objects.bulk_create(
+        SurveyItem(
+            survey=survey,
+            sort_order=order,
+            statement=clean_text(item["statement"]).strip(),
+            allow_comment=bool(item.get("allow_comment", False)),
+        )
+        for order, item in enumerate(data["items"])
+    )
+    survey.save_revision().publish()
+    return survey
+
+
+def _attach_survey(curriculum: CurriculumPage, data: dict | None) -> None:
+    """Give the curriculum the seeded survey when it has none (created once, found by title).
+
+    A curriculum with a draft in progress is left alone: publishing over it would bury the
+    trainer's draft; a coordinator attaches the survey in the admin instead.
+    """
+    if data is None or curriculum.survey_id or curriculum.has_unpublished_changes:
+        return
+    survey = Survey.objects.filter(title=data["title"]).first() or _create_survey(data)
+    curriculum.survey = survey
+    curriculum.save_revision().publish()
+
+
 def _child(parent, model, slug: str):
     return model.objects.child_of(parent).filter(slug=slug).first()
 
@@ -222,4 +304,5 @@ def load_curriculum(home: HomePage, directory: Path = DATA_DIR) -> tuple[Curricu
                     )
                 )
                 created += 1
+    _attach_survey(curriculum, data.get("survey"))
     return curriculum, created

@@ -64,8 +64,38 @@ class CurriculumPage(LearnerPage):
 
     summary = models.TextField(help_text="One or two plain sentences for lists and certificates.")
     intro = RichTextField(features=RICH_TEXT_FEATURES, blank=True)
+    survey = models.ForeignKey(
+        "assessments.Survey",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="curricula",
+        help_text="Perception survey offered before and after the training (optional).",
+    )
+    pre_survey_before_module = models.PositiveSmallIntegerField(
+        default=1,
+        validators=[MinValueValidator(1)],
+        help_text="Offer the 'before' survey to learners about to start this module number.",
+    )
+    post_survey_after_module = models.PositiveSmallIntegerField(
+        default=7,
+        validators=[MinValueValidator(1)],
+        help_text="Offer the 'after' survey once this module number is completed.",
+    )
 
-    content_panels = [*Page.content_panels, FieldPanel("summary"), FieldPanel("intro")]
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("summary"),
+        FieldPanel("intro"),
+        MultiFieldPanel(
+            [
+                FieldPanel("survey"),
+                FieldPanel("pre_survey_before_module"),
+                FieldPanel("post_survey_after_module"),
+            ],
+            heading="Perception survey",
+        ),
+    ]
     search_fields = [*Page.search_fields, index.SearchField("summary")]
 
     parent_page_types = ["courses.HomePage"]
@@ -116,6 +146,13 @@ class ModulePage(LearnerPage):
         context["module_progress"] = progress and next(
             (m for m in progress.modules if m.outline.page.pk == self.pk), None
         )
+        if progress:
+            from courses.selectors import with_survey_offers
+
+            with_survey_offers(request.user, [progress])
+            context["survey_offer"] = next(
+                (o for o in progress.survey_offers if o.module_number == self.number), None
+            )
         return context
 
 

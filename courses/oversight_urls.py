@@ -1,6 +1,6 @@
 from django.urls import path
 
-from courses import assignment_views
+from courses import assignment_views, survey_views
 from courses import oversight_views as views
 
 urlpatterns = [
@@ -12,6 +12,7 @@ urlpatterns = [
         views.certificate_revoke,
         name="oversight-certificate-revoke",
     ),
+    path("surveys/", survey_views.survey_report, name="oversight-surveys"),
     path("assignments/", assignment_views.assignment_list, name="oversight-assignments"),
     path(
         "assignments/new/",

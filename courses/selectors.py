@@ -4,6 +4,8 @@
 every learner-facing read of modules, lessons and quizzes goes through it.
 """
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import reduce
@@ -11,8 +13,9 @@ from operator import or_
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from wagtail.models import Page
 
-from assessments.models import Attempt, Quiz
+from assessments.models import Attempt, Quiz, Survey, SurveyPhase, SurveyResponse
 from courses.models import (
     Assignment,
     Certificate,
@@ -70,6 +73,54 @@ def visible_modules(user) -> QuerySet[ModulePage]:
 
 def visible_module_for_quiz(user, quiz_id: int) -> ModulePage | None:
     return visible_modules(user).filter(quiz_id=quiz_id).select_related("quiz").first()
+
+
+SEARCH_TERM = re.compile(r"\w+")
+SEARCH_TERMS_MAX = 12
+
+
+def search_training(user, query: str) -> Sequence[Page]:
+    """Live lessons and modules of the curricula visible to `user` that match `query`, best first.
+
+    A Wagtail search filtered to those page types and to the visible curricula's paths, so a
+    learner never finds a draft, or content of a curriculum not assigned to them. Lazy: the
+    index is read for the slice a paginator asks for.
+    """
+    # Words only: the SQLite FTS5 backend fails on quotes, colons and other query syntax
+    # (wagtail/wagtail#13227), and learners type plain words anyway.
+    terms = SEARCH_TERM.findall(query)[:SEARCH_TERMS_MAX]
+    curricula = list(curricula_visible_to(user)) if terms else []
+    if not curricula:
+        return []
+    return (
+        Page.objects.live()
+        .type(LessonPage, ModulePage)
+        .filter(_within(curricula))
+        .specific()
+        .search(" ".join(terms), operator="and")
+    )
+
+
+@dataclass
+class SearchHit:
+    page: LessonPage | ModulePage
+    module: ModulePage | None
+
+
+def search_hits(pages) -> list[SearchHit]:
+    """Each found page with its module (a module is its own), read in one query."""
+    pages = list(pages)
+    parent_paths = {p.path[: -Page.steplen] for p in pages if isinstance(p, LessonPage)}
+    modules = {
+        m.path: m for m in ModulePage.objects.filter(path__in=parent_paths).defer_streamfields()
+    }
+    return [
+        SearchHit(
+            page=p,
+            module=p if isinstance(p, ModulePage) else modules.get(p.path[: -Page.steplen]),
+        )
+        for p in pages
+    ]
 
 
 def curriculum_of(page) -> CurriculumPage:
@@ -195,6 +246,7 @@ class CurriculumProgress:
     due_date: date | None
     certificate: Certificate | None = None
     recertification_months: int | None = field(default=None)
+    survey_offers: list["SurveyOffer"] = field(default_factory=list)  # see with_survey_offers
 
     @property
     def modules_completed(self) -> int:
@@ -325,3 +377,101 @@ def learner_progress(person: Person, curricula) -> list[CurriculumProgress]:
 
 def certificates_of(person: Person) -> QuerySet[Certificate]:
     return Certificate.objects.filter(person=person).order_by("-issued_at")
+
+
+# --- Perception surveys -----------------------------------------------------------------------
+
+
+class SurveyStatus:
+    OPEN = "open"
+    ANSWERED = "answered"
+    NOT_YET = "not_yet"  # the after survey, before its module is completed
+    CLOSED = "closed"  # the before survey, once its module has been started
+    UNAVAILABLE = "unavailable"  # no survey, or none published
+
+
+@dataclass(frozen=True)
+class SurveyOffer:
+    """A survey the learner may answer now, and the module it is offered around."""
+
+    curriculum: CurriculumPage
+    survey: Survey
+    phase: str
+    module_number: int
+
+    @property
+    def is_pre(self) -> bool:
+        return self.phase == SurveyPhase.PRE
+
+
+def survey_module(progress: CurriculumProgress, number: int) -> ModuleProgress | None:
+    """The module a survey is placed around: number `number`, else the next one after it,
+    else the last (a curriculum shorter than the default 'after module 7' still gets one)."""
+    modules = progress.modules
+    return next((m for m in modules if m.outline.page.number >= number), None) or (
+        modules[-1] if modules else None
+    )
+
+
+def survey_status(progress: CurriculumProgress, phase: str, answered: set[str]) -> str:
+    """Whether the learner may answer the curriculum's survey in `phase` now.
+
+    Before: open until the learner starts module `pre_survey_before_module` (a baseline
+    taken after the training has begun would not be one), or answers the after survey.
+    After: open once module `post_survey_after_module` is completed. Each is answered once.
+    Neither ever blocks the training.
+    """
+    curriculum = progress.outline.page
+    if phase in answered:
+        return SurveyStatus.ANSWERED
+    if phase == SurveyPhase.PRE:
+        module = survey_module(progress, curriculum.pre_survey_before_module)
+        if module is None:
+            return SurveyStatus.UNAVAILABLE
+        started = module.completed_at or module.steps_done or module.attempts_used
+        return SurveyStatus.CLOSED if started or SurveyPhase.POST in answered else SurveyStatus.OPEN
+    module = survey_module(progress, curriculum.post_survey_after_module)
+    if module is None:
+        return SurveyStatus.UNAVAILABLE
+    return SurveyStatus.OPEN if module.completed_at else SurveyStatus.NOT_YET
+
+
+def surveys_answered(user, survey_ids) -> dict[int, set[str]]:
+    """Phases the user has answered, by survey, in one query."""
+    answered: dict[int, set[str]] = {}
+    for survey_id, phase in SurveyResponse.objects.filter(
+        user=user, survey_id__in=list(survey_ids)
+    ).values_list("survey_id", "phase"):
+        answered.setdefault(survey_id, set()).add(phase)
+    return answered
+
+
+def with_survey_offers(user, progress: list[CurriculumProgress]) -> list[CurriculumProgress]:
+    """Fill each curriculum's `survey_offers` with the surveys open to the learner now.
+
+    Two queries whatever the number of curricula: the published surveys, the user's answers.
+    """
+    survey_ids = {p.outline.page.survey_id for p in progress if p.outline.page.survey_id}
+    if not survey_ids:
+        return progress
+    surveys = {s.pk: s for s in Survey.objects.filter(pk__in=survey_ids, live=True)}
+    answered = surveys_answered(user, surveys)
+    for item in progress:
+        curriculum = item.outline.page
+        survey = surveys.get(curriculum.survey_id)
+        if survey is None:
+            continue
+        item.survey_offers = [
+            SurveyOffer(
+                curriculum=curriculum,
+                survey=survey,
+                phase=phase,
+                module_number=survey_module(item, number).outline.page.number,
+            )
+            for phase, number in (
+                (SurveyPhase.PRE, curriculum.pre_survey_before_module),
+                (SurveyPhase.POST, curriculum.post_survey_after_module),
+            )
+            if survey_status(item, phase, answered.get(survey.pk, set())) == SurveyStatus.OPEN
+        ]
+    return progress

@@ -3,10 +3,32 @@
 from django.urls import reverse
 from rest_framework import serializers
 
+from lms.sanitize import clean_html, clean_text
+
+
+class AuthorTextField(serializers.CharField):
+    """Plain text an author typed (a title, a choice), made safe to drop into HTML.
+
+    Every author string the API returns is HTML-safe: rich fields (prompts, explanations)
+    are sanitised HTML, plain fields like this one are text with no tags and `&`, `<`, `>`
+    escaped, the same form choice texts are stored in.
+    """
+
+    def to_representation(self, value) -> str:
+        return clean_text(super().to_representation(value))
+
+
+class AuthorHtmlField(serializers.CharField):
+    """Author HTML (a prompt, an explanation) through the allow-list again on the way out,
+    as templates do: snapshots are sanitised when taken, and rendering does not trust that."""
+
+    def to_representation(self, value) -> str:
+        return clean_html(super().to_representation(value))
+
 
 class LessonSummarySerializer(serializers.Serializer):
     id = serializers.IntegerField(source="pk")
-    title = serializers.CharField()
+    title = AuthorTextField()
 
 
 class QuizSummarySerializer(serializers.Serializer):
@@ -18,14 +40,14 @@ class QuizSummarySerializer(serializers.Serializer):
 class ModuleOutlineSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="page.pk")
     number = serializers.IntegerField(source="page.number")
-    title = serializers.CharField(source="page.title")
+    title = AuthorTextField(source="page.title")
     lessons = LessonSummarySerializer(many=True)
     quiz = QuizSummarySerializer(allow_null=True)
 
 
 class CurriculumOutlineSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="page.pk")
-    title = serializers.CharField(source="page.title")
+    title = AuthorTextField(source="page.title")
     slug = serializers.CharField(source="page.slug")
     modules = ModuleOutlineSerializer(many=True)
 
@@ -60,13 +82,13 @@ class ServedChoiceSerializer(serializers.Serializer):
     """A choice as served: its id and text, never whether it is correct."""
 
     id = serializers.IntegerField()
-    text = serializers.CharField()
+    text = AuthorTextField()
 
 
 class ServedQuestionSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     kind = serializers.CharField()
-    prompt = serializers.CharField()
+    prompt = AuthorHtmlField()
     choices = ServedChoiceSerializer(many=True)
 
 
@@ -88,7 +110,7 @@ class SubmitSerializer(serializers.Serializer):
 class QuestionResultSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     correct = serializers.BooleanField()
-    explanation = serializers.CharField()
+    explanation = AuthorHtmlField()
     chosen = serializers.ListField(child=serializers.IntegerField())
     correct_choices = serializers.ListField(child=serializers.IntegerField())
 
@@ -106,7 +128,7 @@ class AttemptResultSerializer(serializers.Serializer):
 class CertificateSerializer(serializers.Serializer):
     code = serializers.CharField()
     serial = serializers.CharField()
-    curriculum = serializers.CharField(source="curriculum_title")
+    curriculum = AuthorTextField(source="curriculum_title")
     status = serializers.CharField()
     issued_at = serializers.DateTimeField()
     expires_at = serializers.DateTimeField(allow_null=True)
@@ -127,7 +149,7 @@ class CertificateSerializer(serializers.Serializer):
 class PublicCertificateSerializer(serializers.Serializer):
     status = serializers.CharField()
     holder_name = serializers.CharField()
-    curriculum = serializers.CharField(source="curriculum_title")
+    curriculum = AuthorTextField(source="curriculum_title")
     issued_at = serializers.DateTimeField()
     expires_at = serializers.DateTimeField(allow_null=True)
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from courses import views
+from courses import survey_views, views
 
 urlpatterns = [
     path("training/", views.my_training, name="my-training"),
@@ -11,7 +11,13 @@ urlpatterns = [
     path("training/attempts/<int:attempt_id>/", views.attempt_take, name="attempt-take"),
     path("training/attempts/<int:attempt_id>/submit/", views.attempt_submit, name="attempt-submit"),
     path("training/attempts/<int:attempt_id>/result/", views.attempt_result, name="attempt-result"),
+    path(
+        "training/surveys/<int:curriculum_id>/<str:phase>/",
+        survey_views.survey_take,
+        name="survey-take",
+    ),
     path("training/certificates/", views.my_certificates, name="my-certificates"),
+    path("search/", views.search, name="search"),
     path("training/certificates/<str:code>/pdf/", views.certificate_pdf, name="certificate-pdf"),
     path("verify/", views.certificate_lookup, name="certificate-lookup"),
     path("verify/<str:code>/", views.certificate_verify, name="certificate-verify"),

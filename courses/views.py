@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -18,12 +19,17 @@ from courses.selectors import (
     curricula_visible_to,
     learner_progress,
     person_for,
+    search_hits,
+    search_training,
     visible_lessons,
     visible_module_for_quiz,
+    with_survey_offers,
 )
 from lms.errors import DomainError
 
 CODE_LENGTH = 19  # XXXX-XXXX-XXXX-XXXX
+SEARCH_PAGE_SIZE = 20
+SEARCH_QUERY_MAX = 200
 
 
 def _person_or_404(user):
@@ -38,10 +44,28 @@ def _person_or_404(user):
 def my_training(request):
     person = person_for(request.user)
     progress = learner_progress(person, curricula_visible_to(request.user)) if person else []
+    with_survey_offers(request.user, progress)
     return render(
         request,
         "courses/my_training.html",
         {"progress": progress, "person": person, "nav": "training"},
+    )
+
+
+@login_required
+@require_GET
+def search(request):
+    """Search the live lessons and modules of the learner's own curricula."""
+    query = request.GET.get("q", "").strip()[:SEARCH_QUERY_MAX]
+    results = hits = None
+    if query:
+        paginator = Paginator(search_training(request.user, query), SEARCH_PAGE_SIZE)
+        results = paginator.get_page(request.GET.get("page"))
+        hits = search_hits(results.object_list)
+    return render(
+        request,
+        "courses/search.html",
+        {"search_query": query, "results": results, "hits": hits, "nav": "search"},
     )
 
 

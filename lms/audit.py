@@ -36,6 +36,8 @@ class Action:
     ROSTER_IMPORTED = "roster.imported"
     REPORT_EXPORTED = "report.exported"
     CONTENT_PUBLISHED = "content.published"
+    CURRICULUM_IMPORTED = "curriculum.imported"
+    CURRICULUM_EXPORTED = "curriculum.exported"
 
 
 ACTION_LABELS = {  # how each action reads on the audit pages
@@ -54,6 +56,8 @@ ACTION_LABELS = {  # how each action reads on the audit pages
     Action.ROSTER_IMPORTED: "Roster imported",
     Action.REPORT_EXPORTED: "Report exported",
     Action.CONTENT_PUBLISHED: "Content published",
+    Action.CURRICULUM_IMPORTED: "Curriculum imported",
+    Action.CURRICULUM_EXPORTED: "Curriculum exported",
 }
 
 

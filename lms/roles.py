@@ -8,11 +8,17 @@ COORDINATOR = "Coordinator"
 COMMAND_STAFF = "Command staff"
 AGENCY_ADMIN = "Agency admin"
 
+# Authors write drafts and submit them to the "Coordinator review" workflow (courses.workflow);
+# only coordinators publish. Page permissions (add / change / publish_page) are not model
+# permissions: Wagtail grants them on a page and its subtree (seed_demo, on the home page).
 _AUTHORING = [
     "wagtailadmin.access_admin",
     "assessments.add_quiz",
     "assessments.change_quiz",
     "assessments.view_quiz",
+    "assessments.add_survey",
+    "assessments.change_survey",
+    "assessments.view_survey",
     "wagtailimages.add_image",
     "wagtailimages.change_image",
     "wagtailimages.choose_image",
@@ -27,6 +33,13 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     COORDINATOR: [
         *_AUTHORING,
         "assessments.delete_quiz",
+        "assessments.delete_survey",
+        "assessments.publish_quiz",
+        "assessments.lock_quiz",
+        "assessments.unlock_quiz",
+        "assessments.publish_survey",
+        "assessments.lock_survey",
+        "assessments.unlock_survey",
         "courses.add_assignment",
         "courses.change_assignment",
         "courses.view_assignment",

@@ -17,7 +17,9 @@ from django.db import transaction
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from courses.management.commands.seed_demo import Command as SeedDemo
 from courses.models import Assignment, Certificate, HomePage
+from courses.workflow import ensure_review_workflow
 from lms import roles
 from lms.models import Agency
 from tests.factories import (
@@ -142,6 +144,28 @@ def learner_b(agency_b):
 @pytest.fixture
 def role_groups(db):
     return roles.ensure_roles()
+
+
+@pytest.fixture
+def review_workflow(home, role_groups):
+    """Authoring as seed_demo sets it up: page permissions on the home page, and the
+    Coordinator review workflow on the page tree, quizzes and surveys."""
+    SeedDemo()._grant_page_permissions(role_groups, home)
+    return ensure_review_workflow(home)
+
+
+@pytest.fixture
+def trainer(agency_a, role_groups):
+    person = PersonFactory(agency=agency_a, rank="Sergeant", user__username="trainer")
+    person.user.groups.add(role_groups[roles.TRAINER])
+    return person.user
+
+
+@pytest.fixture
+def coordinator(agency_a, role_groups):
+    person = PersonFactory(agency=agency_a, rank="Lieutenant", user__username="coordinator")
+    person.user.groups.add(role_groups[roles.COORDINATOR])
+    return person.user
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from wagtail.models import Page, Site
 
-from assessments.models import Choice, Question, QuestionKind, Quiz
+from assessments.models import Choice, Question, QuestionKind, Quiz, Survey, SurveyItem
 from courses.models import (
     Assignment,
     CurriculumPage,
@@ -245,3 +245,29 @@ def load_curriculum_bundle(curriculum_id: int) -> CurriculumBundle:
             for m in modules
         ],
     )
+
+
+class SurveyFactory(factory.django.DjangoModelFactory):
+    title = factory.Sequence(lambda n: f"Survey {n}")
+    intro = "A few statements, before and after."
+
+    class Meta:
+        model = Survey
+
+
+class SurveyItemFactory(factory.django.DjangoModelFactory):
+    survey = factory.SubFactory(SurveyFactory)
+    sort_order = factory.Sequence(lambda n: n)
+    statement = factory.Sequence(lambda n: f"Statement {n}: I agree with this.")
+    allow_comment = False
+
+    class Meta:
+        model = SurveyItem
+
+
+def make_survey(*, items: int = 3, comment_on: tuple[int, ...] = (), **kwargs) -> Survey:
+    """A published survey with `items` statements; those at indexes `comment_on` take comments."""
+    survey = SurveyFactory(**kwargs)
+    for i in range(items):
+        SurveyItemFactory(survey=survey, sort_order=i, allow_comment=i in comment_on)
+    return survey

@@ -158,3 +158,6 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Public address used in certificate QR codes and verification links.
 SITE_URL = WAGTAILADMIN_BASE_URL.rstrip("/")
+
+# Survey reports show nothing for a group with fewer respondents than this, before or after.
+SURVEY_MIN_GROUP_SIZE = max(int(os.environ.get("SURVEY_MIN_GROUP_SIZE", "5")), 1)

@@ -325,3 +325,23 @@ def test_open_attempt_expiry_is_not_reset_by_starting_again(user):
     assert created is False
     assert again.expires_at == attempt.expires_at
     assert timezone.now() < again.expires_at
+
+
+# --- Published version only ------------------------------------------------------------------
+
+
+def test_attempt_records_the_live_revision_it_was_served_from(user):
+    quiz = make_quiz()
+    revision = quiz.save_revision()
+    revision.publish()
+    quiz.refresh_from_db()
+    attempt = start(quiz, user)
+    assert attempt.quiz_revision_id == revision.pk == quiz.live_revision_id
+
+
+def test_a_quiz_never_published_cannot_be_started(user):
+    quiz = make_quiz(live=False)
+    with pytest.raises(DomainError) as error:
+        attempt_start(quiz=quiz, user=user)
+    assert error.value.code == ErrorCode.CONFLICT
+    assert not Attempt.objects.exists()

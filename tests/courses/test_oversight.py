@@ -90,9 +90,12 @@ def test_command_staff_of_agency_b_reach_nothing_of_agency_a(
     ]
     for url in not_found:
         assert client.get(url).status_code == 404, url
-    assert client.post(
-        f"/oversight/certificates/{certificate.code}/revoke/", {"reason": "x"}
-    ).status_code == 404
+    assert (
+        client.post(
+            f"/oversight/certificates/{certificate.code}/revoke/", {"reason": "x"}
+        ).status_code
+        == 404
+    )
     for url in REPORT_ENDPOINTS:
         assert api.get(f"{url}?unit={unit_a.pk}").status_code == 404
     assert api.get(f"/api/v1/certificates/{certificate.code}/pdf/").status_code == 404
@@ -110,8 +113,12 @@ def test_curriculum_not_assigned_in_the_agency_is_not_found(api_for, make_comman
 
 @pytest.mark.parametrize(
     ("query", "field"),
-    [("status=finished", "status"), ("unit=abc", "unit"), ("curriculum=x", "curriculum"),
-     ("category=cadet", "category")],
+    [
+        ("status=finished", "status"),
+        ("unit=abc", "unit"),
+        ("curriculum=x", "curriculum"),
+        ("category=cadet", "category"),
+    ],
 )
 def test_bad_report_filters_are_rejected(api_for, command_a, query, field):
     response = api_for(command_a.user).get(f"/api/v1/reports/completion/?{query}")
@@ -213,9 +220,7 @@ def test_revocation_needs_a_reason_and_changes_nothing_without_one(
     assert certificate.revoked_at is None
 
 
-def test_command_staff_without_the_revoke_permission_are_refused(
-    client, command_a, certificate
-):
+def test_command_staff_without_the_revoke_permission_are_refused(client, command_a, certificate):
     client.force_login(command_a.user)
     response = client.post(f"/oversight/certificates/{certificate.code}/revoke/", {"reason": "x"})
     assert response.status_code == 403

@@ -12,10 +12,19 @@ from django.db import transaction
 from django.utils import timezone
 from wagtail.models import GroupPagePermission, Page, Site
 
+from assessments.models import Survey, SurveyPhase
+from assessments.surveys import survey_submit
 from courses import services
 from courses.curriculum_data import CurriculumDataError, load_curriculum
 from courses.models import Assignment, HomePage, TrainingRecord
-from courses.selectors import curriculum_outlines
+from courses.selectors import (
+    SurveyStatus,
+    curriculum_outlines,
+    learner_progress,
+    survey_status,
+    surveys_answered,
+)
+from courses.workflow import ensure_review_workflow
 from lms import roles
 from lms.models import Agency, Person, PersonnelCategory, Unit
 
@@ -150,8 +159,32 @@ DEMO_PROGRESS = {
     "keisha.grant": (7, False),
     "tomas.silva": (4, True),
 }
+# Demo survey answers, given through the survey service when the survey is open to the person
+# (before: not yet started; after: module 7 completed), once. Riverside has seven learners
+# answering before but only two who have finished, so its report stays suppressed (fewer than
+# SURVEY_MIN_GROUP_SIZE after): the correct behaviour for a group that small.
+DEMO_SURVEY_PRE = [
+    "alex.morales",
+    "luis.ortega",
+    "priya.natarajan",
+    "grace.whitfield",
+    "marcus.bell",
+    "hannah.kowalski",
+    "elaine.brooks",
+]
+DEMO_SURVEY_POST = ["alex.morales", "luis.ortega"]
 # A unit whose own assignment is already past due, so the overdue list is not empty.
 OVERDUE_UNIT = ("riverside-pd", "Patrol South", 14)
+
+
+def _demo_survey_answers(items, seed: int, phase: str) -> dict[str, int]:
+    """Plausible, deterministic answers: middling before, a little higher after."""
+    answers = {}
+    for i, item in enumerate(items):
+        before = 2 + (i * 2 + seed) % 3
+        lift = (i + seed) % 2 + (1 if i in (2, 8) else 0)
+        answers[str(item.pk)] = min(5, before + lift) if phase == SurveyPhase.POST else before
+    return answers
 
 
 def _correct_answers(questions: list[dict]) -> dict[str, list[int]]:
@@ -189,6 +222,7 @@ class Command(BaseCommand):
         home = self._home_page()
         curriculum, pages_created = load_curriculum(home)
         self._grant_page_permissions(groups, home)
+        ensure_review_workflow(home)
         agencies = {}
         for spec in AGENCIES:
             agency, _ = Agency.objects.get_or_create(
@@ -244,14 +278,43 @@ class Command(BaseCommand):
                 "recertification_months": RECERTIFICATION_MONTHS,
             },
         )
+        surveyed = sum(
+            self._demo_survey(username, curriculum, SurveyPhase.PRE) for username in DEMO_SURVEY_PRE
+        )
         progressed = sum(
             self._demo_progress(username, curriculum, modules, fail_first)
             for username, (modules, fail_first) in DEMO_PROGRESS.items()
         )
+        surveyed += sum(
+            self._demo_survey(username, curriculum, SurveyPhase.POST)
+            for username in DEMO_SURVEY_POST
+        )
         return (
             f"Seeded “{curriculum.title}”: {pages_created} pages created, "
-            f"{users_created} accounts created, demo progress for {progressed} learners."
+            f"{users_created} accounts created, demo progress for {progressed} learners, "
+            f"{surveyed} demo survey responses."
         )
+
+    def _demo_survey(self, username, curriculum, phase) -> int:
+        """Answer the curriculum's survey as a learner would, when it is open to them."""
+        survey = Survey.objects.filter(pk=curriculum.survey_id, live=True).first()
+        if survey is None:
+            return 0
+        person = Person.objects.select_related("user").get(user__username=username)
+        answered = surveys_answered(person.user, [survey.pk]).get(survey.pk, set())
+        progress = learner_progress(person, [curriculum])[0]
+        if survey_status(progress, phase, answered) != SurveyStatus.OPEN:
+            return 0
+        survey_submit(
+            survey=survey,
+            user=person.user,
+            phase=phase,
+            answers=_demo_survey_answers(
+                survey.items.order_by("sort_order", "pk"), person.pk, phase
+            ),
+            comments={},
+        )
+        return 1
 
     def _demo_progress(self, username, curriculum, modules_to_pass, fail_first) -> int:
         """Walk a learner through the real services: read lessons, take quizzes."""

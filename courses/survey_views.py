@@ -1,0 +1,170 @@
+"""Perception surveys: the learner's form before and after the training, and the command-staff
+report of the shift, in aggregate only.
+
+When a survey is offered is decided in `courses.selectors.survey_status`; answering it is
+`assessments.surveys.survey_submit`; the report is `assessments.surveys.survey_shift` over the
+viewer's scoped people. These views only check, render and redirect.
+"""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from assessments.models import LikertValue, Survey, SurveyPhase
+from assessments.surveys import COMMENT_MAX_LENGTH, survey_shift, survey_submit
+from courses.charts import survey_shift_svg
+from courses.reports import curricula_for_oversight
+from courses.selectors import (
+    SurveyStatus,
+    curricula_visible_to,
+    learner_progress,
+    person_for,
+    survey_module,
+    survey_status,
+    surveys_answered,
+)
+from lms.errors import DomainError, ErrorCode
+from lms.models import Person
+from lms.permissions import user_can_view_agency_records
+
+PHASE_NAMES = {SurveyPhase.PRE: "before", SurveyPhase.POST: "after"}
+
+
+def _form_items(survey: Survey, post=None) -> list[dict]:
+    """The statements with what the learner chose (when re-showing a form with an error)."""
+    items = []
+    for number, item in enumerate(survey.items.order_by("sort_order", "pk"), start=1):
+        key = str(item.pk)
+        items.append(
+            {
+                "number": number,
+                "id": item.pk,
+                "statement": item.statement,
+                "allow_comment": item.allow_comment,
+                "chosen": post.get(f"item-{key}", "") if post else "",
+                "comment": post.get(f"comment-{key}", "") if post else "",
+            }
+        )
+    return items
+
+
+def _answers_from_form(post, items: list[dict]) -> tuple[dict[str, int], dict[str, str]]:
+    answers, comments = {}, {}
+    for item in items:
+        key = str(item["id"])
+        value = post.get(f"item-{key}", "")
+        if value:
+            # ASCII digits only: "²".isdigit() is true, but int("²") raises.
+            answers[key] = int(value) if value.isascii() and value.isdigit() else value
+        if item["allow_comment"] and post.get(f"comment-{key}", "").strip():
+            comments[key] = post[f"comment-{key}"]
+    return answers, comments
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def survey_take(request, curriculum_id: int, phase: str):
+    if phase not in SurveyPhase.values:
+        raise Http404("No such survey.")
+    person = person_for(request.user)
+    if person is None:
+        raise Http404("This account has no training profile.")
+    curriculum = get_object_or_404(curricula_visible_to(request.user), pk=curriculum_id)
+    survey = Survey.objects.filter(pk=curriculum.survey_id, live=True).first()
+    if survey is None:
+        raise Http404("This curriculum has no survey.")
+    progress = learner_progress(person, [curriculum])[0]
+    answered = surveys_answered(request.user, [survey.pk]).get(survey.pk, set())
+    status = survey_status(progress, phase, answered)
+    name = PHASE_NAMES[phase]
+    if status == SurveyStatus.ANSWERED:
+        messages.info(request, f"You have already answered the {name}-training survey. Thank you.")
+        return redirect("my-training")
+    if status != SurveyStatus.OPEN:
+        if phase == SurveyPhase.POST:
+            number = survey_module(progress, curriculum.post_survey_after_module)
+            text = "The after-training survey opens once you have completed module {}."
+        else:
+            number = survey_module(progress, curriculum.pre_survey_before_module)
+            text = "The before-training survey closed when you started module {}."
+        messages.info(request, text.format(number.outline.page.number if number else "—"))
+        return redirect("my-training")
+
+    items = _form_items(survey)
+    error = None
+    if request.method == "POST":
+        answers, comments = _answers_from_form(request.POST, items)
+        try:
+            survey_submit(
+                survey=survey, user=request.user, phase=phase, answers=answers, comments=comments
+            )
+        except DomainError as failure:
+            if failure.code == ErrorCode.CONFLICT:
+                messages.info(request, failure.message)
+                return redirect("my-training")
+            error = failure
+            items = _form_items(survey, request.POST)
+        else:
+            messages.success(
+                request, f"Thank you: your {name}-training survey answers have been recorded."
+            )
+            return redirect("my-training")
+    return render(
+        request,
+        "courses/survey_form.html",
+        {
+            "nav": "training",
+            "curriculum": curriculum,
+            "survey": survey,
+            "phase": phase,
+            "phase_name": name,
+            "items": items,
+            "scale": LikertValue.choices,
+            "error": error,
+            "comment_max_length": COMMENT_MAX_LENGTH,
+            "min_group": settings.SURVEY_MIN_GROUP_SIZE,
+        },
+        status=400 if error else 200,
+    )
+
+
+@login_required
+@require_GET
+def survey_report(request):
+    """The before/after shift of the viewer's agency (or units), per statement."""
+    if not user_can_view_agency_records(request.user):
+        raise PermissionDenied("Only command staff can see survey reports.")
+    curricula = list(curricula_for_oversight(request.user).filter(survey__isnull=False))
+    chosen = request.GET.get("curriculum", "")
+    if chosen:
+        curriculum = next((c for c in curricula if str(c.pk) == chosen), None)
+        if curriculum is None:
+            raise Http404("No such curriculum.")
+    else:
+        curriculum = curricula[0] if curricula else None
+    report = chart = None
+    if curriculum is not None:
+        survey = Survey.objects.get(pk=curriculum.survey_id)
+        users = get_user_model().objects.filter(
+            pk__in=Person.objects.visible_to(request.user).values("user_id")
+        )
+        report = survey_shift(survey=survey, users=users, min_group=settings.SURVEY_MIN_GROUP_SIZE)
+        chart = None if report.suppressed else survey_shift_svg(report)
+    return render(
+        request,
+        "courses/oversight/surveys.html",
+        {
+            "nav": "oversight",
+            "agency": request.user.person.agency,
+            "curricula": curricula,
+            "curriculum": curriculum,
+            "report": report,
+            "chart": chart,
+            "scale": LikertValue.choices,
+        },
+    )

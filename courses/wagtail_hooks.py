@@ -1,0 +1,62 @@
+"""Curriculum pages in the Wagtail admin: the "Export curriculum" action and the import page."""
+
+from django.urls import path, reverse
+from wagtail import hooks
+from wagtail.admin.menu import MenuItem
+from wagtail.admin.widgets import Button
+
+from courses import exchange_views
+from courses.models import CurriculumPage
+from courses.permissions import user_can_exchange_curricula
+
+
+@hooks.register("register_admin_urls")
+def register_exchange_urls():
+    return [
+        path(
+            "curricula/import/",
+            exchange_views.curriculum_import,
+            name="courses_curriculum_import",
+        ),
+        path(
+            "curricula/<int:page_id>/export/",
+            exchange_views.curriculum_export,
+            name="courses_curriculum_export",
+        ),
+    ]
+
+
+class ImportCurriculumMenuItem(MenuItem):
+    def is_shown(self, request) -> bool:
+        return user_can_exchange_curricula(request.user)
+
+
+@hooks.register("register_admin_menu_item")
+def register_import_menu_item():
+    return ImportCurriculumMenuItem(
+        "Import curriculum",
+        reverse("courses_curriculum_import"),
+        name="import-curriculum",
+        icon_name="upload",
+        order=290,
+    )
+
+
+def _export_button(page, user, priority: int):
+    if page.specific_class is CurriculumPage and page.live and user_can_exchange_curricula(user):
+        yield Button(
+            "Export curriculum",
+            reverse("courses_curriculum_export", args=[page.pk]),
+            icon_name="download",
+            priority=priority,
+        )
+
+
+@hooks.register("register_page_listing_more_buttons")
+def curriculum_listing_export_button(page, user, next_url=None):
+    yield from _export_button(page, user, priority=90)
+
+
+@hooks.register("register_page_header_buttons")
+def curriculum_header_export_button(page, user, view_name, next_url=None):
+    yield from _export_button(page, user, priority=90)

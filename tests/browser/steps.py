@@ -1,0 +1,137 @@
+"""Steps the browser journeys share: signing in, reviewing a page (axe at two widths, with
+screenshots), keyboard moves that check the focus can be seen, and reading a PDF's text."""
+
+import base64
+import re
+import zlib
+from collections.abc import Callable
+from pathlib import Path
+
+from playwright.sync_api import Page, expect
+
+HERE = Path(__file__).resolve().parent
+PASSWORD = "browser-suite-demo-password"
+SCREENSHOTS = HERE / "screenshots"
+AXE_SCRIPT = HERE / "vendor" / "axe.min.js"
+WIDTHS = (1280, 390)
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+BLOCKING_IMPACTS = {"serious", "critical"}
+
+_AXE_RUN = """async (tags) => {
+  const results = await axe.run(document, {
+    runOnly: {type: "tag", values: tags},
+    resultTypes: ["violations"],
+  });
+  return results.violations.map((v) => ({
+    id: v.id,
+    impact: v.impact,
+    help: v.help,
+    nodes: v.nodes.map((n) => ({target: n.target.join(" "), html: n.html.slice(0, 160)})),
+  }));
+}"""
+
+_FOCUSED = """() => {
+  const el = document.activeElement;
+  const style = getComputedStyle(el);
+  const label = el.labels && el.labels.length ? el.labels[0].innerText : "";
+  return {
+    tag: el.tagName.toLowerCase(),
+    type: el.type || "",
+    name: el.name || "",
+    value: el.value || "",
+    checked: !!el.checked,
+    text: (el.getAttribute("aria-label") || el.innerText || label || "").trim(),
+    outline: style.outlineStyle === "none" ? "none" : `${style.outlineStyle} ${style.outlineWidth}`,
+    outlineWidth: parseFloat(style.outlineWidth) || 0,
+    boxShadow: style.boxShadow,
+  };
+}"""
+
+
+def sign_in(page: Page, username: str, *, navigate: bool = True) -> None:
+    """Sign in through the form (opened first unless `navigate` is false), typing as a person
+    would; lands on My training."""
+    if navigate:
+        page.goto("/accounts/login/")
+    page.get_by_label("Username").press_sequentially(username)
+    page.get_by_label("Password").press_sequentially(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", level=1, name="My training")).to_be_visible()
+
+
+def run_axe(page: Page) -> list[dict]:
+    """axe-core's WCAG 2.1 A/AA violations on the page as it is now."""
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.add_script_tag(path=AXE_SCRIPT)
+    return page.evaluate(_AXE_RUN, WCAG_TAGS)
+
+
+def review_page(page: Page, name: str, *, findings: list[dict]) -> None:
+    """At 1280 and 390 px: run axe and save a full-page screenshot `<name>-<width>.png`.
+    Every violation goes into `findings`; serious or critical ones fail the test."""
+    SCREENSHOTS.mkdir(exist_ok=True)
+    viewport = page.viewport_size
+    blocking = []
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        for violation in run_axe(page):
+            findings.append({"page": name, "width": width, "url": page.url, **violation})
+            if violation["impact"] in BLOCKING_IMPACTS:
+                targets = "; ".join(node["target"] for node in violation["nodes"][:5])
+                blocking.append(
+                    f"{width}px {violation['impact']} {violation['id']} ({violation['help']}): "
+                    f"{targets}"
+                )
+        page.screenshot(path=SCREENSHOTS / f"{name}-{width}.png", full_page=True)
+    page.set_viewport_size(viewport)
+    assert not blocking, f"axe on {name} ({page.url}):\n" + "\n".join(blocking)
+
+
+def focused(page: Page) -> dict:
+    """What has the keyboard focus, and how its focus indicator is drawn."""
+    return page.evaluate(_FOCUSED)
+
+
+def press(page: Page, key: str) -> dict:
+    """Press a key; whatever then has the focus must show it (an outline or a focus ring)."""
+    page.keyboard.press(key)
+    element = focused(page)
+    if element["tag"] != "body":
+        visible = element["outlineWidth"] > 0 and element["outline"] != "none"
+        assert visible or element["boxShadow"] != "none", f"focus not visible on {element}"
+    return element
+
+
+def follow(page: Page, key: str = "Enter") -> None:
+    """Press a key that follows the focused link or submits its form; wait for the next page."""
+    with page.expect_navigation():
+        page.keyboard.press(key)
+
+
+def tab_to(page: Page, wanted: Callable[[dict], bool], *, limit: int = 80) -> dict:
+    """Press Tab until the focused element is the one `wanted`; every stop must show focus."""
+    stops = []
+    for _ in range(limit):
+        element = press(page, "Tab")
+        if wanted(element):
+            return element
+        stops.append(element["text"] or element["name"] or element["tag"])
+    raise AssertionError(f"not reachable with Tab; stops were: {stops}")
+
+
+def named(text: str) -> Callable[[dict], bool]:
+    """Match the focused control by its visible text (buttons and links)."""
+    return lambda element: element["text"].startswith(text)
+
+
+def pdf_text(data: bytes) -> str:
+    """The text drawn in a ReportLab PDF: its content streams, ASCII85 and Flate decoded."""
+    texts = []
+    for match in re.finditer(rb"<<(.*?)>>\s*stream\r?\n(.*?)endstream", data, re.S):
+        filters, stream = match.group(1), match.group(2).strip()
+        if b"/ASCII85Decode" in filters:
+            stream = base64.a85decode(stream.removesuffix(b"~>"))
+        if b"/FlateDecode" in filters:
+            stream = zlib.decompress(stream)
+        texts.append(stream.decode("latin-1"))
+    return "\n".join(texts)

@@ -43,5 +43,10 @@ format: install-dev ## Apply ruff's formatting and safe fixes
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
+.PHONY: bench-report
+BENCH_REPORT_ARGS ?=
+bench-report: install ## Time the completion report on 50,000 seeded officers (bench/README.md)
+	$(PY) bench/report_bench.py $(BENCH_REPORT_ARGS)
+
 clean: ## Remove the virtualenv, the SQLite database and collected files
 	rm -rf $(VENV) db.sqlite3 staticfiles .test-media

@@ -1,0 +1,1 @@
+"""Benchmarks. Each script seeds its own throwaway database; see bench/README.md."""

@@ -1,0 +1,29 @@
+"""Benchmark settings: the project's base settings, DEBUG off, a throwaway database.
+
+`bench/report_bench.py` sets BENCH_DATABASE_URL before Django starts; the project's own
+DATABASE_URL and db.sqlite3 are never used.
+"""
+
+import os
+import warnings
+
+import dj_database_url
+
+from lms.settings.base import *  # noqa: F403
+from lms.settings.base import ALLOWED_HOSTS
+
+DEBUG = False
+SECRET_KEY = "bench-only-not-secret"  # noqa: S105
+ALLOWED_HOSTS = [*ALLOWED_HOSTS, "testserver"]  # the DRF test client's host name
+# Only the sixteen seed_demo accounts are hashed; the bench officers get unusable passwords.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+MEDIA_ROOT = "/tmp/common-ground-bench-media"  # noqa: S108
+DATABASES = {"default": dj_database_url.parse(os.environ["BENCH_DATABASE_URL"], conn_max_age=None)}
+if os.environ.get("BENCH_SQLITE_NO_SYNC") and DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # Seeding only: a throwaway file need not survive a power cut. Measuring runs without it.
+    DATABASES["default"]["OPTIONS"] = {"init_command": "PRAGMA synchronous = OFF"}
+if os.environ.get("BENCH_PG_JIT_OFF") and DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    DATABASES["default"]["OPTIONS"] = {"options": "-c jit=off"}
+
+# No collectstatic for a benchmark: WhiteNoise's warning about it is noise here.
+warnings.filterwarnings("ignore", message="No directory at")

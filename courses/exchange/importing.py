@@ -17,6 +17,7 @@ from assessments.models import Choice, Question, Quiz
 from courses.exchange.checking import MediaFile, Plan, check_document
 from courses.exchange.format import ExchangeError, first_block_error, map_raw, survey_model
 from courses.models import CurriculumPage, HomePage, LessonPage, ModulePage
+from courses.site import ensure_home_page
 from lms.audit import Action, record_event
 
 
@@ -143,12 +144,15 @@ def import_curriculum(data: dict, *, home: HomePage, actor=None) -> CurriculumPa
 
 
 def default_home() -> HomePage:
-    """The default site's home page, or the only home page there is."""
+    """The default site's home page, or the only home page there is; on a database that has
+    none yet (freshly migrated), a new one. Call it inside the import's transaction."""
     site = Site.objects.filter(is_default_site=True).first()
     home = site and HomePage.objects.filter(pk=site.root_page_id).first()
     if home:
         return home
     homes = list(HomePage.objects.all()[:2])
+    if not homes:
+        return ensure_home_page()
     if len(homes) != 1:
         raise ExchangeError("Choose the home page to import into.")
     return homes[0]

@@ -15,12 +15,12 @@ from django.urls import reverse
 from PIL import Image as PILImage
 from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
-from wagtail.models import Page
+from wagtail.models import Page, Site
 
 from assessments.models import Quiz
 from courses import exchange
 from courses.exchange import ExchangeError, export_curriculum, import_curriculum, parse_document
-from courses.models import CurriculumPage, LessonPage, ModulePage
+from courses.models import CurriculumPage, HomePage, LessonPage, ModulePage
 from courses.permissions import user_can_exchange_curricula
 from courses.wagtail_hooks import curriculum_listing_export_button
 from lms.audit import Action
@@ -494,6 +494,33 @@ def test_import_command_refuses_a_file_that_is_not_json(tmp_path, db):
     path.write_text("hello")
     with pytest.raises(CommandError, match="not valid JSON"):
         call_command("import_curriculum", str(path), stdout=io.StringIO())
+
+
+def test_import_command_into_a_database_without_a_home_page_creates_one(exported, tmp_path):
+    """An academy's fresh installation: migrated, nothing seeded."""
+    for home_page in HomePage.objects.all():
+        home_page.delete()
+    path = tmp_path / "curriculum.json"
+    path.write_text(json.dumps(exported))
+
+    call_command("import_curriculum", str(path), stdout=io.StringIO())
+
+    home = HomePage.objects.get()
+    assert Site.objects.get(is_default_site=True).root_page_id == home.pk
+    curriculum = CurriculumPage.objects.child_of(home).get(slug=NEW_SLUG)
+    assert LessonPage.objects.descendant_of(curriculum).live().count() == 4
+
+
+def test_failed_import_into_an_empty_database_leaves_no_home_page(exported, tmp_path):
+    for home_page in HomePage.objects.all():
+        home_page.delete()
+    exported["modules"][0]["lessons"][0]["body"] = [{"type": "iframe", "value": ""}]
+    path = tmp_path / "broken.json"
+    path.write_text(json.dumps(exported))
+
+    with pytest.raises(CommandError, match="unknown block type"):
+        call_command("import_curriculum", str(path), stdout=io.StringIO())
+    assert not HomePage.objects.exists()
 
 
 # --- Admin ------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 import sys
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
 from courses.exchange import ExchangeError, default_home, import_curriculum, parse_document
 from courses.models import HomePage, LessonPage, ModulePage
@@ -31,9 +32,10 @@ class Command(BaseCommand):
         except OSError as error:
             raise CommandError(f"Cannot read {options['file']}: {error.strerror}.") from None
         try:
-            home = self._home(options["home"])
-            data = parse_document(raw)
-            curriculum = import_curriculum(data, home=home)
+            with transaction.atomic():  # a home page made for the import goes if it fails
+                home = self._home(options["home"])
+                data = parse_document(raw)
+                curriculum = import_curriculum(data, home=home)
         except ExchangeError as error:
             raise CommandError(error.message) from None
         modules = ModulePage.objects.child_of(curriculum)

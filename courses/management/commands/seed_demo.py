@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
-from wagtail.models import GroupPagePermission, Page, Site
+from wagtail.models import GroupPagePermission
 
 from assessments.models import Survey, SurveyPhase
 from assessments.surveys import survey_submit
@@ -24,15 +24,10 @@ from courses.selectors import (
     survey_status,
     surveys_answered,
 )
+from courses.site import ensure_home_page
 from courses.workflow import ensure_review_workflow
 from lms import roles
 from lms.models import Agency, Person, PersonnelCategory, Unit
-
-HOME_INTRO = (
-    "<p>Common Ground is where officers, civilian staff, police leaders and elected "
-    "officials work through the department's community-policing curriculum: short "
-    "lessons, realistic scenarios, quizzes and a certificate anyone can verify.</p>"
-)
 
 AGENCIES = [
     {
@@ -219,7 +214,7 @@ class Command(BaseCommand):
     def _seed(self, password: str, *, reset_passwords: bool) -> str:
         """Create what is missing. Existing accounts get `password` only when it was given."""
         groups = roles.ensure_roles()
-        home = self._home_page()
+        home = ensure_home_page()
         curriculum, pages_created = load_curriculum(home)
         self._grant_page_permissions(groups, home)
         ensure_review_workflow(home)
@@ -338,31 +333,6 @@ class Command(BaseCommand):
                 answers=_correct_answers(attempt.questions),
             )
         return 1
-
-    def _home_page(self) -> HomePage:
-        home = HomePage.objects.first()
-        if home is None:
-            root = Page.get_first_root_node()
-            home = root.add_child(
-                instance=HomePage(title="Common Ground", slug="common-ground", intro=HOME_INTRO)
-            )
-        site = Site.objects.filter(is_default_site=True).first()
-        if site is None:
-            Site.objects.create(
-                hostname="localhost",
-                port=80,
-                root_page=home,
-                is_default_site=True,
-                site_name="Common Ground",
-            )
-        elif site.root_page_id != home.pk:
-            old_root = site.root_page
-            site.root_page = home
-            site.site_name = "Common Ground"
-            site.save()
-            if not isinstance(old_root.specific, HomePage) and old_root.depth == 2:
-                old_root.delete()  # Wagtail's "Welcome" placeholder page
-        return home
 
     def _grant_page_permissions(self, groups, home: HomePage) -> None:
         actions = {

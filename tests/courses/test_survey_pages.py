@@ -376,15 +376,20 @@ def test_seed_attaches_the_survey_and_answers_it_for_demo_learners_once(client, 
     assert survey.live_revision_id is not None
     pre = SurveyResponse.objects.filter(survey=survey, phase=SurveyPhase.PRE)
     post = SurveyResponse.objects.filter(survey=survey, phase=SurveyPhase.POST)
-    assert pre.count() == 7
-    assert post.count() == 2
+    assert pre.count() == 11
+    assert post.count() == 6
     assert not pre.filter(user__username="officer").exists()  # the demo learner can try it
 
     out = StringIO()
     call_command("seed_demo", password="seed-password-for-tests", stdout=out)
     assert "0 demo survey responses" in out.getvalue()
-    assert SurveyResponse.objects.count() == 9
+    assert SurveyResponse.objects.count() == 17
 
     client.force_login(get_user_model().objects.get(username="command"))  # Riverside
     html = client.get(REPORT).content.decode()
-    assert "fewer than 5 people have answered the after-training survey" in html
+    assert "Shift: +" in html
+    assert "fewer than 5 people" not in html
+    client.force_login(get_user_model().objects.get(username="command2"))  # Lakeside: nobody
+    html = client.get(REPORT).content.decode()
+    assert "Shift:" not in html
+    assert "fewer than 5 people have answered" in html

@@ -135,6 +135,10 @@ ROSTER = [
         "civilian",
     ),
     ("riverside-pd", "Community Services", "", "Council Member", "Elaine", "Brooks", "elected"),
+    ("riverside-pd", "Patrol North", "R-1103", "Officer", "Daniel", "Okoro", "sworn"),
+    ("riverside-pd", "Patrol South", "R-1203", "Officer", "Mei", "Chen", "sworn"),
+    ("riverside-pd", "Investigations", "R-1302", "Sergeant", "Samuel", "Price", "sworn"),
+    ("riverside-pd", "Training Academy", "R-1001", "Lieutenant", "Nadia", "Rahman", "leader"),
     ("lakeside-pd", "First Precinct", "L-2301", "Officer", "Tomas", "Silva", "sworn"),
     ("lakeside-pd", "Second Precinct", "L-2401", "Sergeant", "Keisha", "Grant", "sworn"),
     ("lakeside-pd", "Support Services", "L-2501", "Records Clerk", "Owen", "Fischer", "civilian"),
@@ -153,11 +157,15 @@ DEMO_PROGRESS = {
     "marcus.bell": (1, True),
     "keisha.grant": (7, False),
     "tomas.silva": (4, True),
+    "daniel.okoro": (7, False),
+    "mei.chen": (7, True),
+    "samuel.price": (7, False),
+    "nadia.rahman": (7, False),
 }
 # Demo survey answers, given through the survey service when the survey is open to the person
-# (before: not yet started; after: module 7 completed), once. Riverside has seven learners
-# answering before but only two who have finished, so its report stays suppressed (fewer than
-# SURVEY_MIN_GROUP_SIZE after): the correct behaviour for a group that small.
+# (before: not yet started; after: module 7 completed), once. Riverside has eleven learners
+# answering before and six after, so its report shows the shift; Lakeside has none, and its
+# report stays suppressed (fewer than SURVEY_MIN_GROUP_SIZE respondents).
 DEMO_SURVEY_PRE = [
     "alex.morales",
     "luis.ortega",
@@ -166,8 +174,19 @@ DEMO_SURVEY_PRE = [
     "marcus.bell",
     "hannah.kowalski",
     "elaine.brooks",
+    "daniel.okoro",
+    "mei.chen",
+    "samuel.price",
+    "nadia.rahman",
 ]
-DEMO_SURVEY_POST = ["alex.morales", "luis.ortega"]
+DEMO_SURVEY_POST = [
+    "alex.morales",
+    "luis.ortega",
+    "daniel.okoro",
+    "mei.chen",
+    "samuel.price",
+    "nadia.rahman",
+]
 # A unit whose own assignment is already past due, so the overdue list is not empty.
 OVERDUE_UNIT = ("riverside-pd", "Patrol South", 14)
 

@@ -25,7 +25,16 @@ from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
 from wagtail.search.backends import get_search_backend
 
-from assessments.models import Attempt, Choice, Question, QuestionKind
+from assessments.models import (
+    Attempt,
+    Choice,
+    Question,
+    QuestionKind,
+    Survey,
+    SurveyItem,
+    SurveyPhase,
+)
+from assessments.surveys import survey_submit
 from courses.models import Certificate
 from lms.sanitize import clean_html, clean_text
 from tests.factories import (
@@ -36,6 +45,7 @@ from tests.factories import (
     ModulePageFactory,
     QuestionFactory,
     QuizFactory,
+    make_survey,
 )
 from tests.helpers import correct_answers
 
@@ -473,3 +483,45 @@ def test_quiz_pages_and_api_render_hostile_content_inert(
     dashboard = client.get(reverse("oversight-dashboard"), {"curriculum": curriculum.pk})
     assert_inert_page(dashboard, mark(0, "curt"))
     assert_inert_page(client.get(reverse("oversight-transcript", args=[learner.pk])))
+
+
+def test_survey_pages_render_hostile_content_inert(
+    client, learner, hostile, make_command_staff, agency_a, settings
+):
+    """Survey title, intro and statements: on the learner's prompt and form and in the
+    command-staff report (past the sanitising save(), like the quiz fields above)."""
+    curriculum = hostile[0]
+    survey = make_survey(items=len(PAYLOADS), comment_on=(0,))
+    Survey.objects.filter(pk=survey.pk).update(
+        title=f"{mark(0, 'survt')} {SHORT}", intro=f"{mark(0, 'survi')} {EVERYTHING}"
+    )
+    statements = list(survey.items.order_by("sort_order", "pk"))
+    for i, (item, payload) in enumerate(zip(statements, PAYLOADS, strict=True)):
+        SurveyItem.objects.filter(pk=item.pk).update(statement=f"{mark(i, 'stmt')} {payload}")
+    curriculum.survey = survey
+    curriculum.save()
+    client.force_login(learner.user)
+
+    assert "/training/surveys/" in assert_inert_page(client.get(reverse("my-training")))
+    form = client.get(reverse("survey-take", args=[curriculum.pk, SurveyPhase.PRE]))
+    assert_inert_page(
+        form, mark(0, "survt"), mark(0, "survi"), *(mark(i, "stmt") for i in range(len(PAYLOADS)))
+    )
+    answers = {f"item-{item.pk}": "4" for item in statements}
+    submitted = client.post(
+        reverse("survey-take", args=[curriculum.pk, SurveyPhase.PRE]),
+        answers | {f"comment-{statements[0].pk}": EVERYTHING},
+        follow=True,
+    )
+    assert_inert_page(submitted)
+
+    survey_submit(  # the service, not the page: the post survey opens after the last module
+        survey=survey,
+        user=learner.user,
+        phase=SurveyPhase.POST,
+        answers={str(item.pk): 5 for item in statements},
+    )
+    settings.SURVEY_MIN_GROUP_SIZE = 1
+    client.force_login(make_command_staff(agency_a).user)
+    report = client.get(reverse("oversight-surveys"), {"curriculum": curriculum.pk})
+    assert_inert_page(report, mark(0, "survt"), *(mark(i, "stmt") for i in range(len(PAYLOADS))))

@@ -32,7 +32,7 @@ run: install ## Migrate the embedded SQLite database, seed the demo, serve on 12
 	$(PY) manage.py seed_demo --password "$(DEMO_PASSWORD)"
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-test: install-dev ## Run the whole test suite (SQLite, or DATABASE_URL when set)
+test: install-dev ## Run the whole suite (SQLite, or DATABASE_URL when set; tests/browser when /usr/bin/chromium exists)
 	$(PY) -m pytest
 
 lint: install-dev ## ruff lint and format check

@@ -155,9 +155,11 @@ class ReportPagination(PageNumberPagination):
     max_page_size = 500
 
 
+ID = {"type": "integer", "minimum": 0}  # the views answer 400 to anything but digits
+
 REPORT_PARAMETERS = [
-    OpenApiParameter("curriculum", int, description="Curriculum id (default: the first)."),
-    OpenApiParameter("unit", int, description="Unit id in your agency."),
+    OpenApiParameter("curriculum", ID, description="Curriculum id (default: the first)."),
+    OpenApiParameter("unit", ID, description="Unit id in your agency."),
     OpenApiParameter("status", str, enum=list(Status.ALL)),
     OpenApiParameter("category", str, enum=list(PersonnelCategory.values)),
 ]
@@ -171,8 +173,16 @@ class CompletionReportView(APIView):
     permission_classes = [IsAuthenticated, CanViewAgencyRecords]
 
     @extend_schema(
-        parameters=[*REPORT_PARAMETERS, OpenApiParameter("page", int)],
-        responses={200: s.CompletionRowSerializer(many=True), **_errors(400, 401, 403, 404)},
+        parameters=[
+            *REPORT_PARAMETERS,
+            OpenApiParameter("page", {"type": "integer", "minimum": 1}),
+            OpenApiParameter(
+                "page_size",
+                {"type": "integer", "minimum": 1, "maximum": ReportPagination.max_page_size},
+                description=f"Rows a page (default {ReportPagination.page_size}).",
+            ),
+        ],
+        responses={200: s.CompletionReportPageSerializer, **_errors(400, 401, 403, 404)},
     )
     def get(self, request):
         filters = parse_filters(request.user, request.query_params)

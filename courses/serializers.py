@@ -173,3 +173,12 @@ class CompletionRowSerializer(serializers.Serializer):
 
     def get_modules_total(self, row) -> int:
         return self.context["modules_total"]
+
+
+class CompletionReportPageSerializer(serializers.Serializer):
+    """A page of the completion report, as PageNumberPagination answers (for the schema)."""
+
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = CompletionRowSerializer(many=True)

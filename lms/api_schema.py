@@ -3,3 +3,15 @@
 
 def only_v1_endpoints(endpoints, **kwargs):
     return [endpoint for endpoint in endpoints if endpoint[0].startswith("/api/v1/")]
+
+
+def ids_are_not_negative(result, **kwargs):
+    """Django's `<int:...>` converter matches digits only: say so, so a client (or a fuzzer)
+    knows `/attempts/-3/submit/` is not an address of this API at all."""
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                schema = parameter.get("schema", {})
+                if parameter.get("in") == "path" and schema.get("type") == "integer":
+                    schema.setdefault("minimum", 0)
+    return result

@@ -38,6 +38,7 @@ class Action:
     CONTENT_PUBLISHED = "content.published"
     CURRICULUM_IMPORTED = "curriculum.imported"
     CURRICULUM_EXPORTED = "curriculum.exported"
+    RECORDS_IMPORTED = "records.imported"
 
 
 ACTION_LABELS = {  # how each action reads on the audit pages
@@ -58,6 +59,7 @@ ACTION_LABELS = {  # how each action reads on the audit pages
     Action.CONTENT_PUBLISHED: "Content published",
     Action.CURRICULUM_IMPORTED: "Curriculum imported",
     Action.CURRICULUM_EXPORTED: "Curriculum exported",
+    Action.RECORDS_IMPORTED: "Records imported",
 }
 
 
@@ -139,6 +141,21 @@ def record_event(
     head.seq, head.hash = event.seq, event.hash
     head.save(update_fields=["seq", "hash"])
     return event
+
+
+def append_moved_events(events: list[AuditEvent]) -> None:
+    """Append events that were taken out of the chain (`import_records`: the few written while
+    an empty site's curriculum was set up) after the current head. What each says is kept;
+    only its place in the chain (id, seq, prev_hash, hash) is new."""
+    if not events:
+        return
+    head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
+    for event in events:
+        event.pk, event.seq, event.prev_hash = None, head.seq + 1, head.hash
+        event.hash = event_hash(event)
+        event.save()
+        head.seq, head.hash = event.seq, event.hash
+    head.save(update_fields=["seq", "hash"])
 
 
 @dataclass

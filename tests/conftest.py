@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import pytest
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -36,6 +36,16 @@ from tests.helpers import pass_module
 def pytest_configure(config):
     # WhiteNoise warns when collectstatic has not run; tests never serve static files.
     config.addinivalue_line("filterwarnings", "ignore:No directory at:UserWarning")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Concurrency tests (marker `postgres`) need PostgreSQL's row locks: skip them elsewhere."""
+    if connection.vendor == "postgresql":
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL=postgres://...")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
 
 
 @dataclass(frozen=True)

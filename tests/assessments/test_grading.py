@@ -201,3 +201,67 @@ def test_grade_counts_exactly_the_questions_answered_with_the_right_set(case):
     assert 0 <= result.score <= 100
     assert result.passed == (ratio >= Fraction(pass_mark, 100))
     assert result.score >= pass_mark if result.passed else ratio * 100 < pass_mark
+
+
+@st.composite
+def any_answer_set(draw):
+    """Answers as a client might send them. Half the cases keep to the rules (right sets,
+    permutations, any allowed subset, left out); the other half may also break them (other
+    questions' choices, unknown ids, repeats, several choices where one is allowed, a question
+    that was not served)."""
+    snapshot = draw(snapshots())
+    may_break_rules = draw(st.booleans())
+    all_choices = [c["id"] for q in snapshot for c in q["choices"]]
+    raw = {}
+    for q in snapshot:
+        own = [c["id"] for c in q["choices"]]
+        right = [c["id"] for c in q["choices"] if c["correct"]]
+        allowed = len(own) if q["kind"] == "multiple" else 1
+        options = [
+            st.none(),  # left out
+            st.permutations(right),
+            st.lists(st.sampled_from(own), unique=True, max_size=allowed),
+        ]
+        if may_break_rules:
+            options += [
+                st.lists(st.sampled_from(own), min_size=2, max_size=3),
+                st.lists(st.sampled_from([*all_choices, 0, 99_999]), max_size=3),
+            ]
+        chosen = draw(st.one_of(options))
+        if chosen is not None:
+            raw[str(q["id"])] = list(chosen)
+    if may_break_rules and draw(st.booleans()):
+        raw[str(max(q["id"] for q in snapshot) + 1)] = []  # a question that was not served
+    return snapshot, raw
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(any_answer_set())
+def test_any_answer_set_is_either_graded_correctly_or_rejected_for_a_stated_reason(case):
+    snapshot, raw = case
+    served = {str(q["id"]): q for q in snapshot}
+
+    def acceptable(key, chosen) -> bool:
+        question = served.get(key)
+        return (
+            question is not None
+            and len(set(chosen)) == len(chosen)
+            and set(chosen) <= {c["id"] for c in question["choices"]}
+            and (question["kind"] == "multiple" or len(chosen) <= 1)
+        )
+
+    if not all(acceptable(key, chosen) for key, chosen in raw.items()):
+        with pytest.raises(DomainError) as error:
+            normalise_answers(snapshot, raw)
+        assert (error.value.code, error.value.field) == (ErrorCode.INVALID, "answers")
+        return
+    result = grade(snapshot, normalise_answers(snapshot, raw), 80)
+    right = {
+        q["id"]
+        for q in snapshot
+        if sorted(raw.get(str(q["id"])) or [])
+        == sorted(c["id"] for c in q["choices"] if c["correct"])
+    }
+    assert {r.question_id for r in result.results if r.correct} == right
+    assert result.score == 100 * len(right) // len(snapshot)
+    assert result.passed == (100 * len(right) >= 80 * len(snapshot))

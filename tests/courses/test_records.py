@@ -1,0 +1,204 @@
+"""export_records / import_records: a round trip keeps every row, bad files change nothing."""
+
+import json
+from datetime import timedelta
+from decimal import Decimal
+from io import StringIO
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+from rest_framework.authtoken.models import Token
+
+from assessments.models import SurveyAnswer
+from assessments.surveys import survey_submit
+from courses import services
+from courses.records import SECTIONS
+from courses.reminders import send_due_reminders
+from lms import roles
+from lms.audit import Action, record_event, verify_chain
+from lms.models import AuditChainHead, AuditEvent, Person
+from tests.factories import PersonFactory, UnitFactory, make_survey
+from tests.helpers import complete_lessons, fail_quiz, pass_module, start_quiz
+
+User = get_user_model()
+
+
+def _plain(value):
+    return str(value) if isinstance(value, Decimal) else value
+
+
+def snapshot() -> dict:
+    """Every row of every table the records file covers, with its many-to-many and answers."""
+    tables = {}
+    for name, model in SECTIONS.items():
+        tables[name] = [
+            {f.attname: _plain(getattr(obj, f.attname)) for f in model._meta.concrete_fields}
+            for obj in model.objects.order_by("pk")
+        ]
+    tables["user_groups"] = sorted(User.groups.through.objects.values_list("user_id", "group_id"))
+    tables["oversight_units"] = sorted(
+        Person.oversight_units.through.objects.values_list("person_id", "unit_id")
+    )
+    tables["survey_answers"] = list(SurveyAnswer.objects.order_by("pk").values())
+    tables["chain_head"] = list(AuditChainHead.objects.values("seq", "hash"))
+    return tables
+
+
+def remove_people_and_records() -> None:
+    """What a new server holds before the restore: the curriculum, no people or records."""
+    AuditEvent.objects.all().delete()
+    AuditChainHead.objects.all().delete()
+    for model in reversed(SECTIONS.values()):
+        if model not in (User, AuditEvent):
+            model.objects.all().delete()
+    Token.objects.all().delete()
+    User.objects.all().delete()
+
+
+@pytest.fixture
+def busy_site(curriculum, learner, learner_a2, agency_a, make_command_staff, coordinator):
+    """Progress of every kind, written by the services themselves."""
+    survey = make_survey(items=3, comment_on=(1,))
+    curriculum.page.survey = survey
+    curriculum.page.save()
+    for module in curriculum.modules:
+        pass_module(learner, module)
+    certificate = learner.certificates.get()
+    services.certificate_revoke(certificate=certificate, by=coordinator, reason="Issued in error")
+    services.lesson_complete(person=learner, lesson=curriculum.modules[0].lessons[0])  # cycle 2
+    fail_quiz(learner_a2, curriculum.modules[0])
+    start_quiz(learner_a2, curriculum.modules[0])  # left open
+    complete_lessons(learner_a2, curriculum.modules[1])
+    items = list(survey.items.order_by("sort_order"))
+    survey_submit(
+        survey=survey,
+        user=learner_a2.user,
+        phase="pre",
+        answers={str(item.pk): 4 for item in items},
+        comments={str(items[1].pk): "Useful, «mostly»."},
+    )
+    unit = UnitFactory(agency=agency_a, name="Patrol North")
+    command = make_command_staff(agency_a)
+    command.oversight_units.add(unit)
+    learner_a2.unit = unit
+    learner_a2.save()
+    assignment = curriculum.page.assignments.get()
+    assignment.due_date = timezone.localdate() + timedelta(days=3)
+    assignment.save()
+    assert send_due_reminders(days=14).reminders  # a reminder log row
+    record_event(action=Action.SIGN_IN, actor=command.user, ip_address="2001:DB8::1")
+    roles.ensure_roles()
+
+
+def test_round_trip_restores_every_row_and_a_verifiable_trail(busy_site, tmp_path):
+    before = snapshot()
+    assert all(before[name] for name in SECTIONS), [n for n in SECTIONS if not before[n]]
+    path = tmp_path / "records.json"
+
+    call_command("export_records", str(path), stdout=StringIO())
+    remove_people_and_records()
+    assert not Person.objects.exists()
+    call_command("import_records", str(path), stdout=StringIO())
+
+    after = snapshot()
+    imported = AuditEvent.objects.order_by("seq").last()
+    assert imported.action == Action.RECORDS_IMPORTED
+    assert imported.seq == before["chain_head"][0]["seq"] + 1
+    after["audit_events"] = [e for e in after["audit_events"] if e["id"] != imported.pk]
+    after["chain_head"] = before["chain_head"]
+    assert after == before
+    assert list(verify_chain()) == []
+    assert User.objects.get(username=busy_site_learner(before)).check_password(
+        "pw-for-tests-only-1234"
+    )
+    # New rows get new ids after the restored ones (PostgreSQL's sequences were moved on).
+    assert PersonFactory().pk > max(row["id"] for row in before["people"])
+
+
+def busy_site_learner(tables) -> str:
+    person = next(p for p in tables["people"] if p["badge_number"])
+    return next(u["username"] for u in tables["users"] if u["id"] == person["user_id"])
+
+
+def test_events_written_while_the_new_site_was_set_up_follow_the_restored_trail(
+    busy_site, tmp_path
+):
+    path = tmp_path / "records.json"
+    call_command("export_records", str(path), stdout=StringIO())
+    restored_seq = AuditChainHead.objects.get().seq
+    remove_people_and_records()
+    record_event(action=Action.CONTENT_PUBLISHED, actor_username="setup", data={"page": 1})
+
+    call_command("import_records", str(path), stdout=StringIO())
+
+    moved = AuditEvent.objects.get(action=Action.CONTENT_PUBLISHED, actor_username="setup")
+    assert moved.seq == restored_seq + 1
+    assert list(verify_chain()) == []
+
+
+def export_to(tmp_path) -> dict:
+    path = tmp_path / "records.json"
+    call_command("export_records", str(path), stdout=StringIO())
+    return json.loads(path.read_text())
+
+
+def import_refused(tmp_path, document) -> str:
+    path = tmp_path / "bad.json"
+    path.write_text(document if isinstance(document, str) else json.dumps(document))
+    with pytest.raises(CommandError) as refused:
+        call_command("import_records", str(path))
+    return str(refused.value)
+
+
+def test_import_into_a_site_with_people_is_refused_and_writes_nothing(busy_site, tmp_path):
+    data = export_to(tmp_path)
+    before = snapshot()
+    message = import_refused(tmp_path, data)
+    assert "already holds" in message and "people" in message
+    assert snapshot() == before
+
+
+MALFORMED = [
+    (lambda d: "{not json", "not valid JSON"),
+    (lambda d: {**d, "format": "something-else"}, "not a records file"),
+    (lambda d: {**d, "version": 99}, "version 99"),
+    (lambda d: {k: v for k, v in d.items() if k != "attempts"}, '"attempts" is missing'),
+    (
+        lambda d: d["lesson_progress"][0].update(lesson="/nowhere/at-all/"),
+        'lesson_progress[0].lesson: no page "/nowhere/at-all/"',
+    ),
+    (
+        lambda d: d["attempts"][0].update(quiz=["/x/", "Unknown quiz"]),
+        "attempts[0].quiz: no quiz",
+    ),
+    (lambda d: d["people"][0].update(user_id=999999), "people[0].user_id: names users id"),
+    (
+        lambda d: d["certificates"][0].update(issued_at="yesterday"),
+        "certificates[0].issued_at",
+    ),
+    (lambda d: d["attempts"][0].update(score=None, pass_mark=None), "must not be null"),
+    (lambda d: d["users"][0].update(groups=["No such role"]), "users[0].groups"),
+    (lambda d: d["units"].append(dict(d["units"][0])), "repeats id"),
+    (
+        lambda d: d["survey_responses"][0]["answers"][0].update(value=9),
+        "survey_responses[0].answers[0]",
+    ),
+    (
+        lambda d: d["audit_events"][2]["data"].update(forged=True),
+        "event 3 was altered after it was written",
+    ),
+]
+
+
+def test_a_malformed_file_is_refused_naming_the_problem_and_writes_nothing(busy_site, tmp_path):
+    exported = export_to(tmp_path)
+    remove_people_and_records()
+    before = snapshot()
+    for break_it, expected in MALFORMED:
+        data = json.loads(json.dumps(exported))
+        changed = break_it(data)
+        message = import_refused(tmp_path, data if changed is None else changed)
+        assert expected in message, (expected, message)
+        assert snapshot() == before, expected

@@ -2,12 +2,12 @@
 
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
-from rest_framework.authtoken.views import ObtainAuthToken
 
 from courses import api as courses_api
+from lms.auth_api import TokenView
 
 urlpatterns = [
-    path("auth/token/", ObtainAuthToken.as_view(), name="api-token"),
+    path("auth/token/", TokenView.as_view(), name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("curricula/", courses_api.CurriculumListView.as_view(), name="api-curricula"),
     path("me/progress/", courses_api.MyProgressView.as_view(), name="api-my-progress"),

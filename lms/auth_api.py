@@ -34,8 +34,8 @@ class TokenRequestSerializer(AuthTokenSerializer):
                 )
             if not code:
                 raise ValidationError({"otp_token": ["This account needs a one-time code."]})
-            if not mfa.verify_api_code(user=user, code=code):
-                raise ValidationError({"otp_token": ["That code is not right."]})
+            if refusal := mfa.check_api_code(user=user, code=code):
+                raise ValidationError({"otp_token": [refusal]})
         return attrs
 
 

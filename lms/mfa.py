@@ -86,13 +86,28 @@ def _audit(action: str, user, data: dict) -> None:
     )
 
 
-def verify_code(*, request, device: TOTPDevice, code: str, enrolling: bool) -> bool:
+WRONG_CODE = "That code is not right. Enter the code your app shows now."
+TOO_MANY = "Too many wrong codes. Wait a few seconds, then enter the newest code from your app."
+
+
+def _refusal(device: TOTPDevice | None, code: str) -> str | None:
+    """Why `code` is refused for `device`, or None when it is accepted. After a wrong code
+    django-otp refuses every code for a delay that doubles with each failure."""
+    if device is None:
+        return WRONG_CODE
+    if not device.verify_is_allowed()[0]:
+        return TOO_MANY
+    return None if device.verify_token(code.strip().replace(" ", "")) else WRONG_CODE
+
+
+def check_code(*, request, device: TOTPDevice, code: str, enrolling: bool) -> str | None:
     """Check `code` against the device; on success mark this session verified (and confirm
-    a new device). Every outcome is audited."""
+    a new device). Returns why the code was refused, or None. Every outcome is audited."""
     stage = "enrolment" if enrolling else "sign-in"
-    if not device.verify_token(code.strip().replace(" ", "")):
+    refusal = _refusal(device, code)
+    if refusal:
         _audit(Action.MFA_FAILED, request.user, {"stage": stage})
-        return False
+        return refusal
     if enrolling:
         device.confirmed = True
         device.save(update_fields=["confirmed"])
@@ -100,17 +115,14 @@ def verify_code(*, request, device: TOTPDevice, code: str, enrolling: bool) -> b
     _audit(
         Action.MFA_ENROLLED if enrolling else Action.MFA_VERIFIED, request.user, {"stage": stage}
     )
-    return True
+    return None
 
 
-def verify_api_code(*, user, code: str) -> bool:
+def check_api_code(*, user, code: str) -> str | None:
     """Check a code sent with a token request against the user's enrolled device; audited."""
-    device = confirmed_device(user)
-    if device is None or not device.verify_token(code.strip().replace(" ", "")):
-        _audit(Action.MFA_FAILED, user, {"stage": "api token"})
-        return False
-    _audit(Action.MFA_VERIFIED, user, {"stage": "api token"})
-    return True
+    refusal = _refusal(confirmed_device(user), code)
+    _audit(Action.MFA_FAILED if refusal else Action.MFA_VERIFIED, user, {"stage": "api token"})
+    return refusal
 
 
 def _is_staff_path(path: str) -> bool:

@@ -24,13 +24,6 @@ def _next_url(request) -> str:
     return reverse(settings.LOGIN_REDIRECT_URL)
 
 
-def _wrong_code_message(device) -> str:
-    allowed, details = device.verify_is_allowed()
-    if not allowed and details and details.get("locked_until"):
-        return "Too many wrong codes. Wait a little, then try the newest code from your app."
-    return "That code is not right. Enter the code your app shows now."
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def mfa_enrol(request):
@@ -41,9 +34,10 @@ def mfa_enrol(request):
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         code = form.cleaned_data["code"]
-        if mfa.verify_code(request=request, device=device, code=code, enrolling=True):
+        refusal = mfa.check_code(request=request, device=device, code=code, enrolling=True)
+        if refusal is None:
             return redirect(_next_url(request))
-        form.add_error("code", _wrong_code_message(device))
+        form.add_error("code", refusal)
     return render(
         request,
         "registration/mfa_enrol.html",
@@ -67,9 +61,10 @@ def mfa_verify(request):
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         code = form.cleaned_data["code"]
-        if mfa.verify_code(request=request, device=device, code=code, enrolling=False):
+        refusal = mfa.check_code(request=request, device=device, code=code, enrolling=False)
+        if refusal is None:
             return redirect(_next_url(request))
-        form.add_error("code", _wrong_code_message(device))
+        form.add_error("code", refusal)
     return render(
         request, "registration/mfa_verify.html", {"form": form, "next": _next_url(request)}
     )

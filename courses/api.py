@@ -29,6 +29,7 @@ from courses.selectors import (
 from lms.errors import DomainError, ErrorCode
 from lms.models import PersonnelCategory
 from lms.permissions import CanViewAgencyRecords
+from lms.throttles import ScopedRateThrottle
 
 ERRORS = {
     400: OpenApiResponse(description="Invalid input"),
@@ -36,6 +37,7 @@ ERRORS = {
     403: OpenApiResponse(description="Signed in but not allowed"),
     404: OpenApiResponse(description="Not found, or not yours to see"),
     409: OpenApiResponse(description="Conflicts with the current state"),
+    429: OpenApiResponse(description="Too many requests; see Retry-After"),
 }
 
 
@@ -142,8 +144,10 @@ class CertificatePdfView(APIView):
 class PublicCertificateView(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "certificate_verify"
 
-    @extend_schema(responses={200: s.PublicCertificateSerializer, **_errors(404)})
+    @extend_schema(responses={200: s.PublicCertificateSerializer, **_errors(404, 429)})
     def get(self, request, code: str):
         certificate = get_object_or_404(Certificate, code=normalise_code(code))
         return Response(s.PublicCertificateSerializer(certificate).data)

@@ -26,6 +26,7 @@ from courses.selectors import (
     with_survey_offers,
 )
 from lms.errors import DomainError
+from lms.throttles import throttle_page
 
 CODE_LENGTH = 19  # XXXX-XXXX-XXXX-XXXX
 SEARCH_PAGE_SIZE = 20
@@ -193,6 +194,7 @@ def certificate_pdf(request, code: str):
 
 
 @require_GET
+@throttle_page("certificate_verify")
 def certificate_lookup(request):
     code = request.GET.get("code", "")
     if not code:
@@ -209,6 +211,7 @@ def certificate_lookup(request):
 
 
 @require_GET
+@throttle_page("certificate_verify")
 def certificate_verify(request, code: str):
     certificate = Certificate.objects.filter(code=normalise_code(code)).first()
     return render(

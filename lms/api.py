@@ -1,26 +1,10 @@
 """The v1 API routes. Mounted before Wagtail's catch-all in lms/urls.py."""
 
 from django.urls import path
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from drf_spectacular.views import SpectacularAPIView
-from rest_framework import serializers
-from rest_framework.authtoken.views import ObtainAuthToken
 
 from courses import api as courses_api
-
-
-class TokenView(ObtainAuthToken):
-    """DRF's token sign-in, with its answers declared in the schema."""
-
-    @extend_schema(
-        responses={
-            200: inline_serializer("AuthToken", {"token": serializers.CharField()}),
-            400: OpenApiResponse(description="Wrong credentials, or a field missing"),
-        }
-    )
-    def post(self, request, *args, **kwargs):
-        return super().post(request, *args, **kwargs)
-
+from lms.auth_api import TokenView
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),

@@ -23,6 +23,10 @@ GENESIS_HASH = "0" * 64
 class Action:
     SIGN_IN = "auth.sign_in"
     SIGN_IN_FAILED = "auth.sign_in_failed"
+    ACCOUNT_LOCKED_OUT = "account.locked_out"
+    MFA_ENROLLED = "auth.mfa_enrolled"
+    MFA_VERIFIED = "auth.mfa_verified"
+    MFA_FAILED = "auth.mfa_failed"
     LESSON_COMPLETED = "lesson.completed"
     ATTEMPT_STARTED = "attempt.started"
     ATTEMPT_SUBMITTED = "attempt.submitted"
@@ -44,6 +48,10 @@ class Action:
 ACTION_LABELS = {  # how each action reads on the audit pages
     Action.SIGN_IN: "Signed in",
     Action.SIGN_IN_FAILED: "Failed sign-in",
+    Action.ACCOUNT_LOCKED_OUT: "Sign-in locked out",
+    Action.MFA_ENROLLED: "Authenticator app enrolled",
+    Action.MFA_VERIFIED: "One-time code verified",
+    Action.MFA_FAILED: "Wrong one-time code",
     Action.LESSON_COMPLETED: "Lesson completed",
     Action.ATTEMPT_STARTED: "Quiz attempt started",
     Action.ATTEMPT_SUBMITTED: "Quiz attempt submitted",

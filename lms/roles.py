@@ -75,3 +75,17 @@ def ensure_roles() -> dict[str, Group]:
             group.permissions.set(wanted)
         groups[name] = group
     return groups
+
+
+# Roles that reach authoring, oversight or the report API: with settings.REQUIRE_MFA_FOR_STAFF
+# they verify a one-time code after signing in (lms/mfa.py). Learners are never forced.
+STAFF_ROLES = (TRAINER, COORDINATOR, COMMAND_STAFF, AGENCY_ADMIN)
+
+
+def user_has_staff_role(user) -> bool:
+    return bool(
+        user.is_authenticated
+        and (
+            user.is_superuser or user.is_staff or user.groups.filter(name__in=STAFF_ROLES).exists()
+        )
+    )

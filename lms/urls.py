@@ -6,6 +6,8 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from lms import mfa_views
+
 urlpatterns = [
     path("django-admin/", admin.site.urls),
     path("admin/", include(wagtailadmin_urls)),
@@ -16,6 +18,8 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/mfa/", mfa_views.mfa_verify, name="mfa-verify"),
+    path("accounts/mfa/enrol/", mfa_views.mfa_enrol, name="mfa-enrol"),
     path("api/v1/", include("lms.api")),
     path("oversight/", include("courses.oversight_urls")),
     path("oversight/", include("lms.oversight_urls")),
@@ -28,3 +32,5 @@ if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
 urlpatterns.append(path("", include(wagtail_urls)))
+
+handler500 = "lms.views.server_error"

@@ -1,4 +1,5 @@
-"""Oversight pages for agency staff. The agency is always the signed-in user's own."""
+"""Oversight pages for agency staff (the agency is always the signed-in user's own), and the 500
+handler."""
 
 import json
 from datetime import date, datetime, time, timedelta
@@ -7,8 +8,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views import defaults
 from django.views.decorators.http import require_GET, require_http_methods
 
 from lms.audit import ACTION_LABELS
@@ -171,3 +174,10 @@ def audit_log(request):
             "query": query.urlencode(),
         },
     )
+
+
+def server_error(request):
+    """Our 500 page (JSON under /api/): never a traceback, whatever DEBUG says."""
+    if request.path_info.startswith("/api/"):
+        return JsonResponse({"detail": "A server error occurred."}, status=500)
+    return defaults.server_error(request)

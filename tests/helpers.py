@@ -65,3 +65,22 @@ def pass_module(person: Person, module: ModuleBundle) -> Attempt | None:
         return None
     attempt = start_quiz(person, module)
     return submit(person, module, attempt, correct_answers(attempt.questions))
+
+
+def move_clock(monkeypatch, **delta) -> None:
+    """Set the time Django, sessions and django-axes see to `delta` (timedelta keywords) from
+    the real time; each call replaces the previous one."""
+    from datetime import timedelta
+
+    import axes.attempts
+    import axes.handlers.proxy
+    from django.utils import timezone
+
+    real_now = getattr(timezone.now, "real_now", timezone.now)
+
+    def moved():
+        return real_now() + timedelta(**delta)
+
+    moved.real_now = real_now
+    for module in (timezone, axes.attempts, axes.handlers.proxy):
+        monkeypatch.setattr(module, "now", moved)

@@ -1,0 +1,54 @@
+"""Request rate limits for the token endpoint and public certificate verification.
+
+Rates live in REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] and are read when a request comes
+in (DRF's own classes read them once, at import), so deployments and tests can change them.
+The /verify/ pages use the same scope and counter as the public API.
+"""
+
+import math
+from functools import wraps
+
+from django.core.exceptions import ImproperlyConfigured
+from django.shortcuts import render
+from rest_framework import throttling
+from rest_framework.settings import api_settings
+
+
+class ScopedRateThrottle(throttling.ScopedRateThrottle):
+    """DRF's per-view scope (`throttle_scope`), per user or, signed out, per address."""
+
+    def get_rate(self):
+        try:
+            return api_settings.DEFAULT_THROTTLE_RATES[self.scope]
+        except KeyError as missing:
+            raise ImproperlyConfigured(f"No throttle rate for scope {self.scope!r}.") from missing
+
+
+class _PageThrottle(ScopedRateThrottle):
+    def __init__(self, scope: str):
+        self.scope = scope
+        self.rate = self.get_rate()
+        self.num_requests, self.duration = self.parse_rate(self.rate)
+
+    def allow_request(self, request, view):
+        return throttling.SimpleRateThrottle.allow_request(self, request, view)
+
+
+def throttle_page(scope: str):
+    """Limit a Django view like an API view of the same scope; over the limit it answers a
+    429 page with Retry-After."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            throttle = _PageThrottle(scope)
+            if throttle.allow_request(request, None):
+                return view(request, *args, **kwargs)
+            wait = math.ceil(throttle.wait() or 1)
+            response = render(request, "429.html", {"wait_seconds": wait}, status=429)
+            response["Retry-After"] = str(wait)
+            return response
+
+        return wrapped
+
+    return decorator

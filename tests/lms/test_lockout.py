@@ -1,0 +1,124 @@
+"""Sign-in lockout (django-axes): five failures per account or per address, 30 minutes."""
+
+import pytest
+from rest_framework.authtoken.models import Token
+
+from lms.audit import Action
+from lms.models import AuditEvent
+from tests.factories import PASSWORD, PersonFactory
+from tests.helpers import move_clock
+
+LOGIN_URL = "/accounts/login/"
+TOKEN_URL = "/api/v1/auth/token/"
+WRONG = "not-the-password-123"
+
+
+def sign_in(client, username, password=PASSWORD, ip="10.0.0.1"):
+    return client.post(LOGIN_URL, {"username": username, "password": password}, REMOTE_ADDR=ip)
+
+
+def signed_in(client) -> bool:
+    return "_auth_user_id" in client.session
+
+
+def test_four_failures_do_not_lock(client, learner):
+    for _ in range(4):
+        assert sign_in(client, learner.user.username, WRONG).status_code == 200
+
+    response = sign_in(client, learner.user.username)
+
+    assert response.status_code == 302
+    assert signed_in(client)
+    assert not AuditEvent.objects.filter(action=Action.ACCOUNT_LOCKED_OUT).exists()
+
+
+def test_fifth_failure_locks_the_account_even_against_the_right_password(client, learner):
+    for _ in range(4):
+        sign_in(client, learner.user.username, WRONG)
+
+    fifth = sign_in(client, learner.user.username, WRONG)
+    right = sign_in(client, learner.user.username)
+
+    for response in (fifth, right):
+        assert response.status_code == 429
+        assert "Sign-in locked" in response.content.decode()
+        assert "30 minutes" in response.content.decode()
+    assert not signed_in(client)
+
+
+def test_lockout_is_in_the_audit_trail_of_the_agency(client, learner):
+    for _ in range(5):
+        sign_in(client, learner.user.username, WRONG, ip="192.0.2.7")
+
+    event = AuditEvent.objects.get(action=Action.ACCOUNT_LOCKED_OUT)
+    assert event.actor_username == learner.user.username
+    assert (event.agency_id, event.person_id) == (learner.agency_id, learner.pk)
+    assert event.ip_address == "192.0.2.7"
+    assert event.data == {"failure_limit": 5}
+
+
+def test_failures_from_many_addresses_lock_the_account(client, learner):
+    for n in range(5):
+        sign_in(client, learner.user.username, WRONG, ip=f"10.0.1.{n}")
+
+    assert sign_in(client, learner.user.username, ip="10.0.1.99").status_code == 429
+    assert not signed_in(client)
+
+
+def test_failures_against_many_accounts_lock_the_address(client, learner, learner_a2):
+    for n in range(5):
+        sign_in(client, f"guess-{n}", WRONG, ip="198.51.100.4")
+
+    assert sign_in(client, learner.user.username, ip="198.51.100.4").status_code == 429
+    assert not signed_in(client)
+    assert sign_in(client, learner_a2.user.username, ip="198.51.100.5").status_code == 302
+
+
+def test_lock_lifts_after_thirty_minutes(client, learner, monkeypatch):
+    for _ in range(5):
+        sign_in(client, learner.user.username, WRONG)
+
+    move_clock(monkeypatch, minutes=29)
+    assert sign_in(client, learner.user.username).status_code == 429
+    move_clock(monkeypatch, minutes=31)
+    assert sign_in(client, learner.user.username).status_code == 302
+    assert signed_in(client)
+
+
+def test_successful_sign_in_clears_earlier_failures(client, learner):
+    for _ in range(4):
+        sign_in(client, learner.user.username, WRONG)
+    sign_in(client, learner.user.username)
+    client.post("/accounts/logout/")
+
+    for _ in range(4):
+        assert sign_in(client, learner.user.username, WRONG).status_code == 200
+    assert sign_in(client, learner.user.username).status_code == 302
+
+
+def test_token_endpoint_locks_out_with_429_json(anon_api, learner):
+    body = {"username": learner.user.username, "password": WRONG}
+    statuses = [anon_api.post(TOKEN_URL, body, format="json").status_code for _ in range(5)]
+    right = anon_api.post(
+        TOKEN_URL, {"username": learner.user.username, "password": PASSWORD}, format="json"
+    )
+
+    assert statuses == [400, 400, 400, 400, 429]
+    assert right.status_code == 429
+    assert "Too many failed sign-ins" in right.json()["detail"]
+    assert not Token.objects.exists()
+    assert AuditEvent.objects.filter(
+        action=Action.ACCOUNT_LOCKED_OUT, actor_username=learner.user.username
+    ).exists()
+
+
+@pytest.mark.parametrize("path", ["/admin/login/"])
+def test_wagtail_admin_sign_in_is_locked_too(client, path, agency_a):
+    staff = PersonFactory(agency=agency_a, user__is_superuser=True, user__is_staff=True).user
+    for _ in range(5):
+        client.post(path, {"username": staff.username, "password": WRONG})
+
+    response = client.post(path, {"username": staff.username, "password": PASSWORD})
+
+    assert response.status_code == 429
+    assert not signed_in(client)

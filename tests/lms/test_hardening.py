@@ -33,6 +33,7 @@ def test_production_settings_pass_check_deploy_without_warnings(tmp_path):
         "DATABASE_URL": "postgres://commonground@127.0.0.1:5432/commonground",
     }
     env.pop("DEBUG", None)
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set while the browser tests' Playwright runs
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=REPO,

@@ -48,6 +48,17 @@ _FOCUSED = """() => {
 }"""
 
 
+_OVERFLOW = """() => {
+  const width = document.documentElement.clientWidth;
+  if (document.documentElement.scrollWidth <= width) return [];
+  return [...document.querySelectorAll("body *")]
+    .filter((el) => el.getBoundingClientRect().right > width + 1)
+    .filter((el) => !el.closest(".table-scroll, .chart-scroll"))
+    .slice(0, 5)
+    .map((el) => el.tagName.toLowerCase() + (el.className ? "." + el.className : ""));
+}"""
+
+
 def sign_in(page: Page, username: str, *, navigate: bool = True) -> None:
     """Sign in through the form (opened first unless `navigate` is false), typing as a person
     would; lands on My training."""
@@ -68,7 +79,8 @@ def run_axe(page: Page) -> list[dict]:
 
 def review_page(page: Page, name: str, *, findings: list[dict]) -> None:
     """At 1280 and 390 px: run axe and save a full-page screenshot `<name>-<width>.png`.
-    Every violation goes into `findings`; serious or critical ones fail the test."""
+    Every violation goes into `findings`; serious or critical ones fail the test, and so does
+    a page wider than the screen (only tables and charts may scroll sideways, in their box)."""
     SCREENSHOTS.mkdir(exist_ok=True)
     viewport = page.viewport_size
     blocking = []
@@ -82,6 +94,10 @@ def review_page(page: Page, name: str, *, findings: list[dict]) -> None:
                     f"{width}px {violation['impact']} {violation['id']} ({violation['help']}): "
                     f"{targets}"
                 )
+        if page.evaluate(
+            "() => document.documentElement.scrollWidth > document.documentElement.clientWidth"
+        ):
+            blocking.append(f"{width}px page scrolls sideways: {page.evaluate(_OVERFLOW)}")
         page.screenshot(path=SCREENSHOTS / f"{name}-{width}.png", full_page=True)
     page.set_viewport_size(viewport)
     assert not blocking, f"axe on {name} ({page.url}):\n" + "\n".join(blocking)

@@ -10,9 +10,10 @@ import pytest
 from django.contrib.auth.models import Group
 from playwright.sync_api import expect
 
+from courses.models import CurriculumPage
 from lms import roles
 from lms.models import Person
-from tests.browser.steps import sign_in
+from tests.browser.steps import SCREENSHOTS, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -81,9 +82,11 @@ def test_transcript_prints_without_the_page_chrome(new_page):
     expect(page.get_by_role("button", name="Print transcript")).to_be_hidden()
     expect(page.get_by_role("heading", level=1, name="Luis Ortega")).to_be_visible()
     expect(page.locator("table.data").first).to_be_visible()
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / "oversight-transcript-print.png", full_page=True)
 
 
-def test_coordinator_assigns_a_curriculum_to_a_unit(new_page, review):
+def test_coordinator_assigns_a_curriculum_to_a_person_and_removes_it(new_page, review):
     page = new_page()
     sign_in(page, "coordinator")
     page.goto("/oversight/")
@@ -94,10 +97,27 @@ def test_coordinator_assigns_a_curriculum_to_a_unit(new_page, review):
     page.get_by_role("link", name="New assignment").click()
     expect(page.get_by_role("heading", level=1, name="New assignment")).to_be_visible()
     review(page, "oversight-assignment-form")
-    # Submitting empty shows the errors, linked to their fields; the page must stay accessible.
+    # Submitting it empty lists the errors, each linked to its field.
     page.get_by_role("button", name="Assign curriculum").click()
     expect(page.get_by_role("alert")).to_contain_text("Nothing was assigned")
     review(page, "oversight-assignment-form-errors")
+
+    curriculum = CurriculumPage.objects.get()
+    page.get_by_label("Curriculum").select_option(label=curriculum.title)
+    page.get_by_label("One person").check()
+    page.get_by_label("Person", exact=True).select_option(label="Luis Ortega (R-1301)")
+    page.get_by_label("Due date").fill("2027-03-01")
+    page.get_by_role("button", name="Assign curriculum").click()
+    expect(page.get_by_role("status")).to_contain_text("Assigned")
+    row = page.get_by_role("row").filter(has_text="Luis Ortega")
+    expect(row).to_contain_text("Mar 1, 2027")
+
+    row.get_by_role("link", name=re.compile("^Delete")).click()
+    expect(page.get_by_role("heading", level=1, name="Delete this assignment?")).to_be_visible()
+    review(page, "oversight-assignment-delete")
+    page.get_by_role("button", name="Delete assignment").click()
+    expect(page.get_by_role("status")).to_contain_text("Removed the assignment")
+    expect(page.get_by_role("row").filter(has_text="Luis Ortega")).to_have_count(0)
 
 
 def test_agency_admin_opens_the_roster_import(new_page, review):

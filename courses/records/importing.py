@@ -14,7 +14,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.core.management.color import no_style
-from django.db import connection, transaction
+from django.db import DataError, IntegrityError, connection, transaction
 
 from assessments.models import SurveyAnswer
 from courses.records import (
@@ -72,16 +72,16 @@ def refuse_unless_empty(data: dict) -> None:
                 "into a site without people or records (its curriculum may exist)."
             ]
         )
-    User = get_user_model()
-    ids = {row.get("id") for row in data["users"] if isinstance(row, dict)}
-    names = {row.get("username") for row in data["users"] if isinstance(row, dict)}
-    clashes = User.objects.filter(pk__in=[i for i in ids if isinstance(i, int)]) | (
-        User.objects.filter(username__in=[n for n in names if isinstance(n, str)])
+    local = dict(get_user_model().objects.values_list("pk", "username"))
+    taken = sorted(
+        str(row.get("username"))
+        for row in data["users"]
+        if isinstance(row, dict)
+        and (row.get("id") in local or row.get("username") in local.values())
     )
-    taken = sorted(clashes.values_list("username", flat=True).distinct())[:10]
     if taken:
         raise RecordsError(
-            [f"Accounts in the file already exist here (id or username): {', '.join(taken)}."]
+            [f"Accounts in the file already exist here (id or username): {', '.join(taken[:10])}."]
         )
 
 
@@ -231,6 +231,13 @@ def import_records(data: dict) -> dict[str, int]:
         raise RecordsError(
             decoder.problems[:MAX_PROBLEMS] + ([f"… and {extra} more"] if extra > 0 else [])
         )
+    try:
+        return _restore(data, decoder)
+    except (IntegrityError, DataError) as error:  # e.g. two completions of one module and cycle
+        raise RecordsError([f"The file breaks a rule of the database: {error}".strip()]) from None
+
+
+def _restore(data: dict, decoder: "_Decoder") -> dict[str, int]:
     with transaction.atomic():
         # Events written while this site's curriculum was set up follow the restored trail.
         moved = list(AuditEvent.objects.order_by("seq"))

@@ -12,8 +12,9 @@ import pytest
 import schemathesis
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
-from django.db import transaction
+from django.db import close_old_connections, transaction
 from hypothesis import HealthCheck, given, settings
 from rest_framework.authtoken.models import Token
 from schemathesis.specs.openapi.checks import positive_data_acceptance
@@ -43,8 +44,21 @@ def demo_tokens(django_db_setup, django_db_blocker) -> dict[str, str]:
             outer.__exit__(None, None, None)
 
 
+@pytest.fixture
+def connection_kept_across_requests():
+    """Django closes a connection that is inside a transaction when a request starts or ends;
+    the test's transaction must survive the WSGI calls, as Django's test client arranges."""
+    for signal in (request_started, request_finished):
+        signal.disconnect(close_old_connections)
+    yield
+    for signal in (request_started, request_finished):
+        signal.connect(close_old_connections)
+
+
 @pytest.mark.parametrize("operation", OPERATIONS, ids=lambda operation: operation.label)
-def test_every_operation_answers_as_documented(operation, demo_tokens, db):
+def test_every_operation_answers_as_documented(
+    operation, demo_tokens, db, connection_kept_across_requests
+):
     @given(case=operation.as_strategy())
     @settings(
         max_examples=EXAMPLES_PER_OPERATION,

@@ -182,6 +182,10 @@ MALFORMED = [
     (lambda d: d["users"][0].update(groups=["No such role"]), "users[0].groups"),
     (lambda d: d["units"].append(dict(d["units"][0])), "repeats id"),
     (
+        lambda d: d["lesson_progress"].append({**d["lesson_progress"][0], "id": 999_999}),
+        "breaks a rule of the database",
+    ),
+    (
         lambda d: d["survey_responses"][0]["answers"][0].update(value=9),
         "survey_responses[0].answers[0]",
     ),

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 from django.contrib.auth import authenticate, get_user_model
+from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
 from wagtail.models import Page, Site
 
@@ -194,6 +195,19 @@ def test_load_sanitises_lesson_html(tmp_path, module_data, home):
 @pytest.fixture
 def seeded(db):
     call_command("seed_demo", password=PASSWORD, stdout=StringIO())
+
+
+def test_curriculum_only_seed_loads_the_curriculum_and_no_agencies_or_people(db):
+    """The new site import_records restores into (README: moving or restoring records)."""
+    people_before = Person.objects.count()
+
+    call_command("seed_demo", curriculum_only=True, stdout=StringIO())
+
+    assert CurriculumPage.objects.filter(slug=CURRICULUM_SLUG, live=True).exists()
+    assert Group.objects.filter(name=roles.COMMAND_STAFF).exists()
+    assert not Agency.objects.filter(slug__in=["riverside-pd", "lakeside-pd"]).exists()
+    assert Person.objects.count() == people_before
+    assert not get_user_model().objects.filter(username="officer").exists()
 
 
 def test_seed_builds_the_curriculum_under_a_home_page_that_replaces_wagtails_placeholder(db):

@@ -210,8 +210,28 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--password", help="Password for every demo account.")
+        parser.add_argument(
+            "--curriculum-only",
+            action="store_true",
+            help="Only the roles, home page and curriculum: no agencies, people or progress "
+            "(a site to restore records into with import_records).",
+        )
 
-    def handle(self, *args, password=None, **options):
+    def handle(self, *args, password=None, curriculum_only=False, **options):
+        if curriculum_only:
+            with transaction.atomic():
+                groups = roles.ensure_roles()
+                home = self._home_page()
+                try:
+                    curriculum, pages_created = load_curriculum(home)
+                except CurriculumDataError as error:
+                    raise CommandError(str(error)) from None
+                self._grant_page_permissions(groups, home)
+                ensure_review_workflow(home)
+            self.stdout.write(
+                self.style.SUCCESS(f"Seeded “{curriculum.title}”: {pages_created} pages created.")
+            )
+            return
         generated = password is None
         password = password or secrets.token_urlsafe(12)
         try:

@@ -208,6 +208,9 @@ CSRF_COOKIE_SAMESITE = "Lax"
 REQUIRE_MFA_FOR_STAFF = env_bool("REQUIRE_MFA_FOR_STAFF", False)
 OTP_TOTP_ISSUER = "Common Ground"
 
+# The admin shows no third-party avatars: no staff e-mail hashes leave the site.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+
 # Request bodies: form fields up to 2.5 MB; files go to disk past 2.5 MB (limits per form).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440

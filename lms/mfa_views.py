@@ -5,7 +5,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_http_methods
 
 from lms import mfa
@@ -29,7 +29,7 @@ def _next_url(request) -> str:
 def mfa_enrol(request):
     """Show a new key (QR code and typed form) and confirm it with a first code."""
     if mfa.confirmed_device(request.user):
-        return redirect(f"{reverse('mfa-verify')}?next={_next_url(request)}")
+        return redirect(f"{reverse('mfa-verify')}?{urlencode({'next': _next_url(request)})}")
     device = mfa.pending_device(request.user)
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -57,7 +57,7 @@ def mfa_verify(request):
     """Ask for the current code of the user's enrolled app."""
     device = mfa.confirmed_device(request.user)
     if device is None:
-        return redirect(f"{reverse('mfa-enrol')}?next={_next_url(request)}")
+        return redirect(f"{reverse('mfa-enrol')}?{urlencode({'next': _next_url(request)})}")
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         code = form.cleaned_data["code"]

@@ -194,7 +194,9 @@ AUTHENTICATION_BACKENDS = [
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "30")))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
-AXES_RESET_ON_SUCCESS = True
+# Failures age out with the cool-off instead: a reset on success would clear every failure
+# from the address, so an attacker's own good sign-in would wipe their guesses at others.
+AXES_RESET_ON_SUCCESS = False
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # the cool-off runs from the lockout
 AXES_LOCKOUT_CALLABLE = "lms.lockout.lockout_response"
 AXES_VERBOSE = False
@@ -211,6 +213,9 @@ CSRF_COOKIE_SAMESITE = "Lax"
 # /admin/, /oversight/ and the report API (lms/mfa.py). On in production.
 REQUIRE_MFA_FOR_STAFF = env_bool("REQUIRE_MFA_FOR_STAFF", False)
 OTP_TOTP_ISSUER = "Common Ground"
+
+# The admin shows no third-party avatars: no staff e-mail hashes leave the site.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 
 # Request bodies: form fields up to 2.5 MB; files go to disk past 2.5 MB (limits per form).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440

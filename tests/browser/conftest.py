@@ -129,13 +129,8 @@ def new_page(browser, site):
     contexts = []
 
     def open_page(width: int = 1280):
-        # bypass_csp: axe-core is injected as an inline script, which our Content-Security-
-        # Policy (rightly) refuses; the pages' own scripts are all same-origin files.
         context = browser.new_context(
-            base_url=site,
-            viewport={"width": width, "height": 900},
-            accept_downloads=True,
-            bypass_csp=True,
+            base_url=site, viewport={"width": width, "height": 900}, accept_downloads=True
         )
         context.set_default_timeout(20_000)
         contexts.append(context)

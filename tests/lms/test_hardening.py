@@ -24,16 +24,19 @@ REPO = Path(django_settings.BASE_DIR)
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)(?![^>]*type=\"application/json\")[^>]*>", re.I)
 
 
-def test_production_settings_pass_check_deploy_without_warnings(tmp_path):
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "lms.settings.production",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "ALLOWED_HOSTS": "training.example.gov",
-        "DATABASE_URL": "postgres://commonground@127.0.0.1:5432/commonground",
-    }
-    env.pop("DEBUG", None)
-    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set while the browser tests' Playwright runs
+def production_env(**extra) -> dict[str, str]:
+    """This process's environment without its Django variables (the browser suite sets
+    DJANGO_ALLOW_ASYNC_UNSAFE, which check --deploy rightly warns about), plus `extra`."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_") and k != "DEBUG"}
+    return {**clean, "DJANGO_SETTINGS_MODULE": "lms.settings.production", **extra}
+
+
+def test_production_settings_pass_check_deploy_without_warnings():
+    env = production_env(
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="training.example.gov",
+        DATABASE_URL="postgres://commonground@127.0.0.1:5432/commonground",
+    )
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=REPO,
@@ -48,20 +51,18 @@ def test_production_settings_pass_check_deploy_without_warnings(tmp_path):
     assert "System check identified no issues" in result.stdout
 
 
-def test_production_turns_on_staff_mfa_and_never_debug(tmp_path):
+def test_production_turns_on_staff_mfa_and_never_debug():
     code = (
         "from django.conf import settings; "
         "print(settings.DEBUG, settings.REQUIRE_MFA_FOR_STAFF, settings.SESSION_COOKIE_SECURE, "
         "settings.CSRF_COOKIE_SECURE, settings.SESSION_COOKIE_HTTPONLY, "
         "settings.SESSION_COOKIE_SAMESITE, settings.SECURE_HSTS_SECONDS)"
     )
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "lms.settings.production",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "DATABASE_URL": "postgres://commonground@127.0.0.1:5432/commonground",
-        "DEBUG": "true",
-    }
+    env = production_env(
+        SECRET_KEY=secrets.token_urlsafe(50),
+        DATABASE_URL="postgres://commonground@127.0.0.1:5432/commonground",
+        DEBUG="true",
+    )
     result = subprocess.run(  # noqa: S603
         [sys.executable, "-c", f"import django; django.setup(); {code}"],
         cwd=REPO,

@@ -85,14 +85,24 @@ def test_lock_lifts_after_thirty_minutes(client, learner, monkeypatch):
     assert signed_in(client)
 
 
-def test_successful_sign_in_clears_earlier_failures(client, learner):
+def test_a_good_sign_in_does_not_wipe_guesses_at_another_account(client, learner, learner_a2):
+    """An attacker holding one valid account cannot reset the count between guesses."""
+    for _ in range(3):
+        sign_in(client, learner.user.username, WRONG, ip="10.0.2.1")
+    sign_in(client, learner_a2.user.username, ip="10.0.2.1")
+    client.post("/accounts/logout/")
+    for _ in range(2):
+        sign_in(client, learner.user.username, WRONG, ip="10.0.2.2")
+
+    assert sign_in(client, learner.user.username, ip="10.0.2.3").status_code == 429
+
+
+def test_failures_older_than_the_cool_off_no_longer_count(client, learner, monkeypatch):
     for _ in range(4):
         sign_in(client, learner.user.username, WRONG)
-    sign_in(client, learner.user.username)
-    client.post("/accounts/logout/")
+    move_clock(monkeypatch, minutes=31)
 
-    for _ in range(4):
-        assert sign_in(client, learner.user.username, WRONG).status_code == 200
+    assert sign_in(client, learner.user.username, WRONG).status_code == 200
     assert sign_in(client, learner.user.username).status_code == 302
 
 

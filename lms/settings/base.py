@@ -155,7 +155,7 @@ REST_FRAMEWORK = {
     # Clients are told apart by REMOTE_ADDR: a spoofed X-Forwarded-For must not reset them.
     "NUM_PROXIES": int(os.environ.get("NUM_PROXIES", "0")),
     "DEFAULT_THROTTLE_RATES": {
-        "auth_token": os.environ.get("THROTTLE_AUTH_TOKEN", "10/minute"),
+        "auth_token": os.environ.get("THROTTLE_AUTH_TOKEN", "30/minute"),
         "certificate_verify": os.environ.get("THROTTLE_CERTIFICATE_VERIFY", "60/minute"),
     },
 }
@@ -185,15 +185,18 @@ SURVEY_MIN_GROUP_SIZE = max(int(os.environ.get("SURVEY_MIN_GROUP_SIZE", "5")), 1
 
 
 # --- Security (SECURITY.md) --------------------------------------------------------------
-# Sign-in lockout (django-axes): 5 failures from one account OR one address lock that
-# account / address for 30 minutes. lms.lockout answers; lms.signals audits it.
+# Sign-in lockout (django-axes): 5 failures for one account, or 25 from one address (a
+# station shares one), lock that account / address for 30 minutes. lms.lockout counts and
+# answers; lms.signals audits it.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "30")))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_IP_FAILURE_LIMIT = int(os.environ.get("AXES_IP_FAILURE_LIMIT", "25"))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # this order: lms.lockout reads it
+AXES_HANDLER = "lms.lockout.AccountAndAddressHandler"
 # Failures age out with the cool-off instead: a reset on success would clear every failure
 # from the address, so an attacker's own good sign-in would wipe their guesses at others.
 AXES_RESET_ON_SUCCESS = False

@@ -18,7 +18,15 @@ ALLOWED_HOSTS = [*ALLOWED_HOSTS, "testserver"]  # the DRF test client's host nam
 # Only the sixteen seed_demo accounts are hashed; the bench officers get unusable passwords.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MEDIA_ROOT = "/tmp/common-ground-bench-media"  # noqa: S108
-DATABASES = {"default": dj_database_url.parse(os.environ["BENCH_DATABASE_URL"], conn_max_age=None)}
+BENCH_FLOOR_VIEWS = True  # /bench/floor/ and /bench/floor/signed-in/ (bench/floor_views.py)
+# Persistent connections as in base.py, so the served pages pay what production pays.
+DATABASES = {
+    "default": dj_database_url.parse(
+        os.environ["BENCH_DATABASE_URL"],
+        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
+        conn_health_checks=True,
+    )
+}
 if os.environ.get("BENCH_SQLITE_NO_SYNC") and DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # Seeding only: a throwaway file need not survive a power cut. Measuring runs without it.
     DATABASES["default"]["OPTIONS"] = {"init_command": "PRAGMA synchronous = OFF"}

@@ -161,3 +161,7 @@ SITE_URL = WAGTAILADMIN_BASE_URL.rstrip("/")
 
 # Survey reports show nothing for a group with fewer respondents than this, before or after.
 SURVEY_MIN_GROUP_SIZE = max(int(os.environ.get("SURVEY_MIN_GROUP_SIZE", "5")), 1)
+
+# --- Performance (bench/README.md has the measurements behind each line) ---------------------
+# The benchmark's constant floor views (bench/floor_views.py); only bench/settings.py sets True.
+BENCH_FLOOR_VIEWS = False

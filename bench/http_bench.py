@@ -58,6 +58,7 @@ ENDPOINTS = [
     ("report", "report page, agency of 5,000", "signed_in_floor", 0.3),
     ("csv", "report CSV, 50,000 rows", "signed_in_floor", None),
 ]
+FLOORS = ("floor", "signed_in_floor")
 PDF_MEDIAN_MS = 50
 CSV_RSS_MB = 50
 
@@ -225,18 +226,26 @@ def ensure_seeded(url: str) -> None:
 def child(args: Namespace) -> None:
     url = args.database_url
     ensure_seeded(url)
+    from lms.public_cache import public_content_changed
+
+    public_content_changed()  # the shared page cache may hold another database's pages
     fixtures = Fixtures()
     queries = fixtures.count_queries()
     fixtures.reset_attempts()
     only = set(args.only.split(",")) if args.only else None
     with Server(url, args.workers) as server:
         load = Load(server, fixtures, args)
-        rows = {}
+        rows, csv_rss = {}, None
         for key, *_ in ENDPOINTS:
-            if only and key not in only and key not in ("floor", "signed_in_floor"):
+            if only and key not in only and key not in FLOORS:
                 continue
+            if key == "csv":  # the first export by these workers: their RSS growth
+                csv_rss = load.csv_rss()
             rows[key] = {**load.run(key), "queries": queries.get(key, "")}
-        csv_rss = load.csv_rss() if not only or "csv" in only else None
+        for key in FLOORS:  # again at the end: the faster run is the floor (conservative)
+            again = load.run(key)
+            if again["rps"] > rows[key]["rps"]:
+                rows[key].update(again)
         scaling = load.scaling() if not only or "report" in only else None
     from django.db import connection
 

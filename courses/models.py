@@ -32,6 +32,13 @@ class HomePage(Page):
     parent_page_types = ["wagtailcore.Page"]
     subpage_types = ["courses.CurriculumPage"]
 
+    def serve(self, request, *args, **kwargs):
+        """Anonymous visitors all see the same page: lms.public_cache keeps it until a page
+        changes."""
+        from lms.public_cache import MAX_SECONDS, cache_for_anonymous
+
+        return cache_for_anonymous(super().serve(request, *args, **kwargs), MAX_SECONDS)
+
 
 class LearnerPage(Page):
     """Training content: signed-in learners of an assigned curriculum only (and authors)."""

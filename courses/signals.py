@@ -1,11 +1,14 @@
 """Content publication enters the audit trail, however it is published (admin, workflow, API)."""
 
+from django.db import transaction
+from django.db.models.signals import post_delete
 from django.dispatch import receiver
 from wagtail.log_actions import get_active_log_context
 from wagtail.models import Page
-from wagtail.signals import page_published, published
+from wagtail.signals import page_published, page_unpublished, post_page_move, published
 
 from lms.audit import Action, record_event
+from lms.public_cache import public_content_changed
 
 
 def _publisher(revision):
@@ -36,3 +39,13 @@ def audit_snippet_published(sender, instance, revision=None, **kwargs):
         obj=instance,
         data={"revision": revision.pk if revision else None},
     )
+
+
+@receiver(page_published, dispatch_uid="public_cache_published")
+@receiver(page_unpublished, dispatch_uid="public_cache_unpublished")
+@receiver(post_page_move, dispatch_uid="public_cache_moved")
+@receiver(post_delete, dispatch_uid="public_cache_deleted")
+def public_pages_changed(sender, instance=None, **kwargs):
+    """The home page lists the live curricula: any page change renews the public page cache."""
+    if isinstance(instance, Page):
+        transaction.on_commit(public_content_changed)

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "lms.public_cache.AnonymousPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -165,3 +166,25 @@ SURVEY_MIN_GROUP_SIZE = max(int(os.environ.get("SURVEY_MIN_GROUP_SIZE", "5")), 1
 # --- Performance (bench/README.md has the measurements behind each line) ---------------------
 # The benchmark's constant floor views (bench/floor_views.py); only bench/settings.py sets True.
 BENCH_FLOOR_VIEWS = False
+# Writers take SQLite's lock when their transaction begins. Deferred transactions that read
+# and then write fail at once with "database is locked" when another worker is writing;
+# WAL lets readers go on while one writes.
+SQLITE_OPTIONS = {
+    "transaction_mode": "IMMEDIATE",
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+}
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    DATABASES["default"].setdefault("OPTIONS", {}).update(SQLITE_OPTIONS)
+# No query per request for the session: it lives in a signed cookie (no data but the sign-in
+# is stored in it). Signing out clears the cookie; a password change ends every session.
+SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"
+# "shared": one cache every worker sees, for entries another worker must not serve stale (the
+# public page cache, lms/public_cache.py): files on this host, Redis when REDIS_URL is set.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "shared": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": os.environ.get("SHARED_CACHE_DIR", str(BASE_DIR / ".cache" / "shared")),
+        "OPTIONS": {"MAX_ENTRIES": 5000},
+    },
+}

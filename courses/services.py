@@ -30,7 +30,7 @@ from courses.selectors import assignments_for, curriculum_of, governing_assignme
 from lms.audit import Action, record_event
 from lms.errors import DomainError, ErrorCode
 from lms.models import Person
-from lms.public_cache import public_content_changed
+from lms.page_cache import content_changed
 
 
 def add_months(moment: datetime, months: int) -> datetime:
@@ -256,5 +256,5 @@ def certificate_revoke(*, certificate: Certificate, by, reason: str) -> Certific
         person_id=locked.person_id,
         data={"code": locked.code, "reason": reason},
     )
-    transaction.on_commit(public_content_changed)  # its verification page now says revoked
+    transaction.on_commit(content_changed)  # its verification page now says revoked
     return locked

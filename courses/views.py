@@ -27,7 +27,7 @@ from courses.selectors import (
     with_survey_offers,
 )
 from lms.errors import DomainError
-from lms.public_cache import MAX_SECONDS, cache_for_anonymous
+from lms.page_cache import MAX_SECONDS, cache_for_anonymous, cache_for_user
 
 CODE_LENGTH = 19  # XXXX-XXXX-XXXX-XXXX
 SEARCH_PAGE_SIZE = 20
@@ -47,11 +47,12 @@ def my_training(request):
     person = person_for(request.user)
     progress = learner_progress(person, curricula_visible_to(request.user)) if person else []
     with_survey_offers(request.user, progress)
-    return render(
+    response = render(
         request,
         "courses/my_training.html",
         {"progress": progress, "person": person, "nav": "training"},
     )
+    return cache_for_user(response)  # until this user's progress or the content changes
 
 
 @login_required
@@ -219,7 +220,7 @@ def certificate_verify(request, code: str):
         {"certificate": certificate, "code": code},
         status=200 if certificate else 404,
     )
-    if certificate:  # kept until a revocation (lms.public_cache) or until it expires
+    if certificate:  # kept until a revocation (lms.page_cache) or until it expires
         until_expiry = (
             (certificate.expires_at - timezone.now()).total_seconds()
             if certificate.expires_at

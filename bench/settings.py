@@ -35,5 +35,10 @@ elif DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 if os.environ.get("BENCH_PG_JIT_OFF") and DATABASES["default"]["ENGINE"].endswith("postgresql"):
     DATABASES["default"]["OPTIONS"] = {"options": "-c jit=off"}
 
+# The shared cache (page cache versions) in a private tmpfs directory, as the README advises
+# for a host without Redis; http_bench.py makes one per run.
+if os.environ.get("BENCH_SHARED_CACHE_DIR"):
+    CACHES["shared"]["LOCATION"] = os.environ["BENCH_SHARED_CACHE_DIR"]  # noqa: F405
+
 # No collectstatic for a benchmark: WhiteNoise's warning about it is noise here.
 warnings.filterwarnings("ignore", message="No directory at")

@@ -137,6 +137,8 @@ def module_quiz_submit(*, person: Person, module: ModulePage, attempt: Attempt, 
     """Grade the attempt; a pass completes the module, and possibly the curriculum."""
     training_record(person=person, curriculum=curriculum_of(module))
     attempt = quiz_services.attempt_submit(attempt=attempt, answers=answers)
+    if attempt.user_id == person.user_id and attempt.quiz_id == module.quiz_id:
+        attempt.user, attempt.quiz = person.user, module.quiz  # named in the audit event
     _audit(
         Action.ATTEMPT_SUBMITTED,
         person=person,

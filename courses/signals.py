@@ -121,6 +121,7 @@ for _model in USER_FACTS:
     post_save.connect(user_fact_changed, sender=_model, dispatch_uid=f"page_cache_{_model}")
     post_delete.connect(user_fact_changed, sender=_model, dispatch_uid=f"page_cache_d{_model}")
 post_save.connect(account_changed, sender=get_user_model(), dispatch_uid="page_cache_user")
+post_delete.connect(account_changed, sender=get_user_model(), dispatch_uid="page_cache_d_user")
 
 
 @receiver(m2m_changed, sender=get_user_model().groups.through, dispatch_uid="page_cache_groups")

@@ -70,6 +70,21 @@ def agency_changed(agency_id: int | None) -> None:
         caches[VERSION_ALIAS].set(_agency_key(agency_id), time.time_ns(), None)
 
 
+def cached_user(user_id, load):
+    """The user row kept in this worker under the content and user versions (a password
+    change, deactivation or any save renews the user's version, a roster import the content
+    version), so signed-in requests need not query it; `load()` reads it on a miss."""
+    content, user_version = _versions(CONTENT_VERSION, _user_key(user_id))
+    key = f"page-cache:account:{content}:{user_version}:{user_id}"
+    cache = caches[ENTRY_ALIAS]
+    user = cache.get(key)
+    if user is None:
+        user = load()
+        if user is not None:
+            cache.set(key, user, USER_PAGE_SECONDS)
+    return user
+
+
 def _user_key(user_id: int) -> str:
     return f"page-cache:user:{user_id}"
 

@@ -185,7 +185,12 @@ CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "shared": {
         "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-        "LOCATION": os.environ.get("SHARED_CACHE_DIR", str(BASE_DIR / ".cache" / "shared")),
+        # A private directory (it holds pickles): on tmpfs, e.g. /run/<service>/cache, a
+        # version read or write costs ~0.03 ms instead of ~0.5 ms on disk.
+        "LOCATION": os.environ.get("SHARED_CACHE_DIR") or str(BASE_DIR / ".cache" / "shared"),
         "OPTIONS": {"MAX_ENTRIES": 5000},
     },
 }
+# The signed-in user is loaded from the worker's memory, under versions every account change
+# renews (lms/page_cache.py): no query per request for it either.
+AUTHENTICATION_BACKENDS = ["lms.auth_backends.CachedUserBackend"]

@@ -180,7 +180,7 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 # is stored in it). Signing out clears the cookie; a password change ends every session.
 SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"
 # "shared": one cache every worker sees, for entries another worker must not serve stale (the
-# public page cache, lms/public_cache.py): files on this host, Redis when REDIS_URL is set.
+# page cache versions, lms/page_cache.py): files on this host, Redis when REDIS_URL is set.
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "shared": {

@@ -646,6 +646,8 @@ class Load:
         """The report rendered, not served from the page cache (its version renewed first)."""
         from django.urls import reverse
 
+        from lms.page_cache import content_changed
+
         figures = {}
         for size, user in zip(SIZES, self.fixtures.commands.values(), strict=True):
             timings = {}
@@ -654,7 +656,8 @@ class Load:
                 ("csv", reverse("oversight-csv")),
             ):
                 runs = []
-                for _ in range(4):
+                for _ in range(3):
+                    content_changed()
                     started = time.perf_counter()
                     status, _ = self.fetch(path, user)
                     runs.append((time.perf_counter() - started) * 1000)

@@ -172,7 +172,7 @@ def print_table(result: dict, args: Namespace) -> None:
             c.ljust(w) if i == 0 else c.rjust(w)
             for i, (c, w) in enumerate(zip(row, widths, strict=True))
         ]
-        print("  ".join(cells))
+        print("  ".join(cells).rstrip())
     print(rule)
     start, submit = rows.get("attempt_start"), rows.get("attempt_submit")
     if start and submit:

@@ -43,6 +43,17 @@ format: install-dev ## Apply ruff's formatting and safe fixes
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
+BENCH_ARGS ?=
+bench: install ## Load-test the real server (gunicorn + wrk) against its floors (bench/README.md)
+	@command -v wrk >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get install -y -q wrk || { apt-get update -q && apt-get install -y -q wrk; }; \
+	  else \
+	    echo "make bench needs wrk (Debian package wrk): run 'apt-get install wrk' as root." >&2; \
+	    exit 1; \
+	  fi; }
+	$(PY) bench/http_bench.py $(BENCH_ARGS)
+
 .PHONY: bench-report
 BENCH_REPORT_ARGS ?=
 bench-report: install ## Time the completion report on 50,000 seeded officers (bench/README.md)

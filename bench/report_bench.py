@@ -202,8 +202,12 @@ def past_due_count(sizes: list[int]) -> int:
     return min(len(sizes) - 1, max(1, round(PAST_DUE_SHARE * sum(sizes) / typical)))
 
 
-def seed(officers: int, agency_count: int, rng: random.Random) -> dict:
-    """Bulk-create agencies, units, assignments and officers in their training states."""
+def seed(
+    officers: int, agency_count: int, rng: random.Random, sizes: list[int] | None = None
+) -> dict:
+    """Bulk-create agencies, units, assignments and officers in their training states.
+
+    `sizes` gives each agency's size (bench-01 first) instead of agency_sizes()."""
     from django.contrib.auth import get_user_model
     from django.contrib.auth.hashers import make_password
     from django.contrib.auth.models import Group
@@ -224,7 +228,8 @@ def seed(officers: int, agency_count: int, rng: random.Random) -> dict:
         .order_by("number")
         .defer_streamfields()
     )
-    sizes = agency_sizes(officers, agency_count)
+    sizes = sizes or agency_sizes(officers, agency_count)
+    agency_count = len(sizes)
     past_due = past_due_count(sizes)
     with transaction.atomic():
         agencies = Agency.objects.bulk_create(
@@ -470,7 +475,7 @@ def seed_demo() -> None:
             call_command("seed_demo", password=password, verbosity=0)
 
 
-def prepare(args, url: str) -> None:
+def prepare(args, url: str, sizes: list[int] | None = None) -> None:
     """Empty the database, migrate, seed_demo, bulk-seed; print what was made and how fast."""
     empty_database(url)
     os.environ["BENCH_SQLITE_NO_SYNC"] = "1"  # this process only; the measuring one syncs
@@ -483,7 +488,7 @@ def prepare(args, url: str) -> None:
     migrated = time.perf_counter()
     seed_demo()
     demo = time.perf_counter()
-    made = seed(args.officers, args.agencies, random.Random(args.seed))
+    made = seed(args.officers, args.agencies, random.Random(args.seed), sizes)
     seeded = time.perf_counter()
     if not args.no_analyze:
         # Planner statistics, as autovacuum keeps them on PostgreSQL. SQLite has none until

@@ -10,7 +10,7 @@ import warnings
 import dj_database_url
 
 from lms.settings.base import *  # noqa: F403
-from lms.settings.base import ALLOWED_HOSTS
+from lms.settings.base import ALLOWED_HOSTS, SQLITE_OPTIONS
 
 DEBUG = False
 SECRET_KEY = "bench-only-not-secret"  # noqa: S105
@@ -18,12 +18,27 @@ ALLOWED_HOSTS = [*ALLOWED_HOSTS, "testserver"]  # the DRF test client's host nam
 # Only the sixteen seed_demo accounts are hashed; the bench officers get unusable passwords.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MEDIA_ROOT = "/tmp/common-ground-bench-media"  # noqa: S108
-DATABASES = {"default": dj_database_url.parse(os.environ["BENCH_DATABASE_URL"], conn_max_age=None)}
+BENCH_FLOOR_VIEWS = True  # /bench/floor/ and /bench/floor/signed-in/ (bench/floor_views.py)
+# Persistent connections as in base.py, so the served pages pay what production pays.
+DATABASES = {
+    "default": dj_database_url.parse(
+        os.environ["BENCH_DATABASE_URL"],
+        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
+        conn_health_checks=True,
+    )
+}
 if os.environ.get("BENCH_SQLITE_NO_SYNC") and DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # Seeding only: a throwaway file need not survive a power cut. Measuring runs without it.
     DATABASES["default"]["OPTIONS"] = {"init_command": "PRAGMA synchronous = OFF"}
+elif DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    DATABASES["default"]["OPTIONS"] = SQLITE_OPTIONS
 if os.environ.get("BENCH_PG_JIT_OFF") and DATABASES["default"]["ENGINE"].endswith("postgresql"):
     DATABASES["default"]["OPTIONS"] = {"options": "-c jit=off"}
+
+# The shared cache (page cache versions) in a private tmpfs directory, as the README advises
+# for a host without Redis; http_bench.py makes one per run.
+if os.environ.get("BENCH_SHARED_CACHE_DIR"):
+    CACHES["shared"]["LOCATION"] = os.environ["BENCH_SHARED_CACHE_DIR"]  # noqa: F405
 
 # No collectstatic for a benchmark: WhiteNoise's warning about it is noise here.
 warnings.filterwarnings("ignore", message="No directory at")

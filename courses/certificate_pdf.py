@@ -1,7 +1,9 @@
 """Certificate PDFs, drawn with ReportLab (pure Python, no system libraries, QR codes built in)."""
 
+import hashlib
 import io
 
+from django.core.cache import caches
 from django.http import FileResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -92,9 +94,28 @@ def render_certificate_pdf(certificate: Certificate, *, verify_url: str) -> byte
     return buffer.getvalue()
 
 
+PDF_CACHE_SECONDS = 24 * 3600
+
+
 def certificate_pdf_response(certificate: Certificate, request) -> FileResponse:
+    """The PDF, drawn once per worker and kept under the very facts it prints (copies made at
+    issue: drawing takes tens of milliseconds, the facts do not change)."""
     verify_url = request.build_absolute_uri(reverse("certificate-verify", args=[certificate.code]))
-    data = render_certificate_pdf(certificate, verify_url=verify_url)
+    printed = (
+        certificate.pk,
+        certificate.code,
+        certificate.holder_name,
+        certificate.curriculum_title,
+        certificate.credit_hours,
+        certificate.issued_at,
+        certificate.expires_at,
+        verify_url,
+    )
+    key = "certificate-pdf:" + hashlib.sha256(repr(printed).encode()).hexdigest()
+    data = caches["default"].get(key)
+    if data is None:
+        data = render_certificate_pdf(certificate, verify_url=verify_url)
+        caches["default"].set(key, data, PDF_CACHE_SECONDS)
     return FileResponse(
         io.BytesIO(data),
         content_type="application/pdf",

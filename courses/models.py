@@ -19,6 +19,7 @@ from wagtail.search import index
 
 from courses.blocks import RICH_TEXT_FEATURES, LessonBodyBlock
 from lms.models import Agency, Person, Unit
+from lms.page_cache import MAX_SECONDS, cache_for_anonymous, cache_for_user
 from lms.scoping import scope_by_agency, scope_people
 
 
@@ -31,6 +32,11 @@ class HomePage(Page):
 
     parent_page_types = ["wagtailcore.Page"]
     subpage_types = ["courses.CurriculumPage"]
+
+    def serve(self, request, *args, **kwargs):
+        """Anonymous visitors all see the same page: lms.page_cache keeps it until a page
+        changes."""
+        return cache_for_anonymous(super().serve(request, *args, **kwargs), MAX_SECONDS)
 
 
 class LearnerPage(Page):
@@ -46,7 +52,8 @@ class LearnerPage(Page):
             return redirect_to_login(request.get_full_path())
         if not user_can_view_training_page(request.user, self):
             raise Http404("No such page.")
-        return super().serve(request, *args, **kwargs)
+        # The page shows this user's progress: kept per user until it or the content changes.
+        return cache_for_user(super().serve(request, *args, **kwargs))
 
     def get_context(self, request, *args, **kwargs):
         from courses.selectors import curriculum_of, learner_progress, person_for

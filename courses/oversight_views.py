@@ -29,6 +29,7 @@ from courses.reports import (
 from courses.selectors import certificates_of, curricula_visible_to, learner_progress
 from lms.errors import DomainError, ErrorCode
 from lms.models import AuditEvent, Person, PersonnelCategory
+from lms.page_cache import cache_for_user
 from lms.permissions import user_can_revoke_certificates, user_can_view_agency_records
 
 PAGE_SIZE = 50
@@ -76,7 +77,7 @@ def oversight_dashboard(request):
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return render(
+    response = render(
         request,
         "courses/oversight/dashboard.html",
         {
@@ -94,6 +95,8 @@ def oversight_dashboard(request):
             "query": query.urlencode(),
         },
     )
+    # Kept (unfiltered, first page) until a record in the agency or the content changes.
+    return cache_for_user(response, agency_id=request.user.person.agency_id)
 
 
 @login_required

@@ -30,6 +30,7 @@ from courses.selectors import assignments_for, curriculum_of, governing_assignme
 from lms.audit import Action, record_event
 from lms.errors import DomainError, ErrorCode
 from lms.models import Person
+from lms.page_cache import content_changed
 
 
 def add_months(moment: datetime, months: int) -> datetime:
@@ -136,6 +137,8 @@ def module_quiz_submit(*, person: Person, module: ModulePage, attempt: Attempt, 
     """Grade the attempt; a pass completes the module, and possibly the curriculum."""
     training_record(person=person, curriculum=curriculum_of(module))
     attempt = quiz_services.attempt_submit(attempt=attempt, answers=answers)
+    if attempt.user_id == person.user_id and attempt.quiz_id == module.quiz_id:
+        attempt.user, attempt.quiz = person.user, module.quiz  # named in the audit event
     _audit(
         Action.ATTEMPT_SUBMITTED,
         person=person,
@@ -255,4 +258,5 @@ def certificate_revoke(*, certificate: Certificate, by, reason: str) -> Certific
         person_id=locked.person_id,
         data={"code": locked.code, "reason": reason},
     )
+    transaction.on_commit(content_changed)  # its verification page now says revoked
     return locked

@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
@@ -26,6 +27,7 @@ from courses.selectors import (
     with_survey_offers,
 )
 from lms.errors import DomainError
+from lms.page_cache import MAX_SECONDS, cache_for_anonymous, cache_for_user
 from lms.throttles import throttle_page
 
 CODE_LENGTH = 19  # XXXX-XXXX-XXXX-XXXX
@@ -46,11 +48,12 @@ def my_training(request):
     person = person_for(request.user)
     progress = learner_progress(person, curricula_visible_to(request.user)) if person else []
     with_survey_offers(request.user, progress)
-    return render(
+    response = render(
         request,
         "courses/my_training.html",
         {"progress": progress, "person": person, "nav": "training"},
     )
+    return cache_for_user(response)  # until this user's progress or the content changes
 
 
 @login_required
@@ -214,9 +217,17 @@ def certificate_lookup(request):
 @throttle_page("certificate_verify")
 def certificate_verify(request, code: str):
     certificate = Certificate.objects.filter(code=normalise_code(code)).first()
-    return render(
+    response = render(
         request,
         "courses/certificate_verify.html",
         {"certificate": certificate, "code": code},
         status=200 if certificate else 404,
     )
+    if certificate:  # kept until a revocation (lms.page_cache) or until it expires
+        until_expiry = (
+            (certificate.expires_at - timezone.now()).total_seconds()
+            if certificate.expires_at
+            else MAX_SECONDS
+        )
+        cache_for_anonymous(response, until_expiry if until_expiry > 0 else MAX_SECONDS)
+    return response

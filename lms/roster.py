@@ -26,6 +26,7 @@ from lms import roles
 from lms.audit import Action, record_event
 from lms.errors import DomainError, ErrorCode
 from lms.models import Agency, Person, PersonnelCategory, Unit
+from lms.page_cache import content_changed
 
 COLUMNS = (
     "badge_number",
@@ -136,6 +137,7 @@ def import_roster(*, agency: Agency, file, actor=None) -> RosterResult:
             agency_id=agency.pk,
             data={**result.as_dict(), "filename": filename},
         )
+        transaction.on_commit(content_changed)  # bulk writes: no signal tells the page cache
     return result
 
 

@@ -31,6 +31,14 @@ if settings.DEBUG:
 
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
+if settings.BENCH_FLOOR_VIEWS:
+    from bench import floor_views
+
+    urlpatterns += [
+        path("bench/floor/", floor_views.floor),
+        path("bench/floor/signed-in/", floor_views.signed_in_floor),
+    ]
+
 urlpatterns.append(path("", include(wagtail_urls)))
 
 handler500 = "lms.views.server_error"

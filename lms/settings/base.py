@@ -56,6 +56,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "lms.page_cache.AnonymousPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -69,6 +70,7 @@ MIDDLEWARE = [
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     "lms.middleware.ContentSecurityPolicyMiddleware",
     "axes.middleware.AxesMiddleware",
+    "lms.page_cache.UserPageCacheMiddleware",
 ]
 
 ROOT_URLCONF = "lms.urls"
@@ -188,9 +190,11 @@ SURVEY_MIN_GROUP_SIZE = max(int(os.environ.get("SURVEY_MIN_GROUP_SIZE", "5")), 1
 # Sign-in lockout (django-axes): 5 failures for one account, or 25 from one address (a
 # station shares one), lock that account / address for 30 minutes. lms.lockout counts and
 # answers; lms.signals audits it.
+# The signed-in user is loaded from the worker's memory, under versions every account change
+# renews (lms/page_cache.py): no query per request for it (Performance, below).
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "lms.auth_backends.CachedUserBackend",
 ]
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "30")))
@@ -223,3 +227,31 @@ WAGTAIL_GRAVATAR_PROVIDER_URL = None
 # Request bodies: form fields up to 2.5 MB; files go to disk past 2.5 MB (limits per form).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
+# --- Performance (bench/README.md has the measurements behind each line) ---------------------
+# The benchmark's constant floor views (bench/floor_views.py); only bench/settings.py sets True.
+BENCH_FLOOR_VIEWS = False
+# Writers take SQLite's lock when their transaction begins. Deferred transactions that read
+# and then write fail at once with "database is locked" when another worker is writing;
+# WAL lets readers go on while one writes.
+SQLITE_OPTIONS = {
+    "transaction_mode": "IMMEDIATE",
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+}
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    DATABASES["default"].setdefault("OPTIONS", {}).update(SQLITE_OPTIONS)
+# No query per request for the session: it lives in a signed cookie (no data but the sign-in
+# is stored in it). Signing out clears the cookie; a password change ends every session.
+SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"
+# "shared": one cache every worker sees, for entries another worker must not serve stale (the
+# page cache versions, lms/page_cache.py): files on this host, Redis when REDIS_URL is set.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "shared": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        # A private directory (it holds pickles): on tmpfs, e.g. /run/<service>/cache, a
+        # version read or write costs ~0.03 ms instead of ~0.5 ms on disk.
+        "LOCATION": os.environ.get("SHARED_CACHE_DIR") or str(BASE_DIR / ".cache" / "shared"),
+        "OPTIONS": {"MAX_ENTRIES": 5000},
+    },
+}

@@ -3,11 +3,13 @@
 from datetime import datetime, timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from assessments.models import Attempt
 from courses.models import ModuleCompletion
-from tests.factories import make_quiz
-from tests.helpers import complete_lessons, correct_answers, wrong_answers
+from tests.factories import PersonFactory, make_quiz
+from tests.helpers import complete_lessons, correct_answers, grow, wrong_answers
 
 QUESTION_KEYS = {"id", "kind", "prompt", "choices"}
 CHOICE_KEYS = {"id", "text"}
@@ -383,3 +385,29 @@ def test_result_reveals_right_choices_only_after_submission(learner_api, ready):
     for question in body["questions"]:
         assert question["correct"] is False
         assert question["correct_choices"] == right[str(question["id"])]
+
+
+# --- Query counts ----------------------------------------------------------------------------
+
+
+def test_submit_queries_do_not_grow_with_the_curriculum_or_anyones_progress(
+    api_for, learner, agency_a, curriculum
+):
+    def submit_queries(passing: bool) -> int:
+        """A fresh learner of the agency submits module 1's quiz: failing, or passing."""
+        person = PersonFactory(agency=agency_a)
+        module = curriculum.modules[0]
+        complete_lessons(person, module)
+        api = api_for(person.user)
+        served = start(api, module)
+        answers = (correct_answers if passing else wrong_answers)(served["questions"])
+        with CaptureQueriesContext(connection) as queries:
+            response = api.post(submit_url(served["id"]), {"answers": answers}, format="json")
+        assert response.status_code == 200
+        assert response.json()["passed"] is passing
+        return len(queries)
+
+    small = [submit_queries(False), submit_queries(True)]
+    grow(curriculum, learner, modules=3, lessons=4)  # lessons, completions, attempts, certificate
+    assert len(curriculum.modules) == 5
+    assert [submit_queries(False), submit_queries(True)] == small

@@ -17,7 +17,7 @@ from tests.factories import (
     add_module,
     make_curriculum,
 )
-from tests.helpers import complete_lessons, fail_quiz, pass_module, start_quiz, submit
+from tests.helpers import complete_lessons, fail_quiz, grow, pass_module, start_quiz, submit
 from tests.helpers import correct_answers as right_answers
 
 CURRICULA_URL = "/api/v1/curricula/"
@@ -213,15 +213,6 @@ def count_queries(client, url) -> int:
         response = client.get(url)
     assert response.status_code == 200
     return len(queries)
-
-
-def grow(curriculum, learner, *, modules: int, lessons: int) -> None:
-    """More modules and lessons, and completions, attempts and a certificate to go with them."""
-    for _ in range(modules):
-        add_module(curriculum, lessons=lessons)
-    for module in curriculum.modules:
-        fail_quiz(learner, module)
-        pass_module(learner, module)
 
 
 @pytest.mark.parametrize("url", [CURRICULA_URL, PROGRESS_URL])

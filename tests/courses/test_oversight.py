@@ -16,7 +16,7 @@ from courses.reports import Status, completion_rows
 from courses.selectors import learner_progress
 from lms import roles
 from lms.models import Person
-from tests.factories import PersonFactory, UnitFactory
+from tests.factories import PersonFactory, UnitFactory, add_module
 from tests.helpers import complete_lessons, correct_answers, fail_quiz, pass_module, start_quiz
 
 LEARNER_FORBIDDEN_PAGES = [
@@ -190,6 +190,7 @@ def test_report_page_csv_and_dashboard_use_a_constant_number_of_queries(
 
     add_people(3)
     small = measure()
+    add_module(curriculum, lessons=3)  # more modules and lessons too
     add_people(12)
     assert measure() == small
 

@@ -3,13 +3,15 @@
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from assessments.models import Attempt
 from courses.models import LessonProgress, ModuleCompletion
 from lms import roles
 from tests.factories import PASSWORD, PersonFactory
-from tests.helpers import complete_lessons, correct_answers, start_quiz
+from tests.helpers import complete_lessons, correct_answers, grow, start_quiz
 
 
 @pytest.fixture
@@ -284,3 +286,28 @@ def test_certificate_lookup_form_redirects_to_the_verify_page(client, certificat
     response = client.get(reverse("certificate-lookup"), {"code": raw})
     assert response.status_code == 302
     assert response["Location"] == reverse("certificate-verify", args=[certificate.code])
+
+
+# --- Query counts (rendered: the page cache is off in tests, lms/settings/test.py) ----------
+
+
+def _queries(client, url) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(queries)
+
+
+def test_lesson_page_and_my_training_queries_do_not_grow_with_the_curriculum_or_progress(
+    signed_in, learner, curriculum
+):
+    lesson = curriculum.modules[0].lessons[0]
+    urls = [lesson.url, reverse("my-training")]
+    for url in urls:
+        signed_in.get(url)  # warm Wagtail's site root paths and content types
+    small = [_queries(signed_in, url) for url in urls]
+
+    grow(curriculum, learner, modules=3, lessons=4)  # lessons, completions, attempts, certificate
+    assert len(curriculum.modules) == 5
+    assert LessonProgress.objects.filter(person=learner).count() > len(curriculum.modules)
+    assert [_queries(signed_in, url) for url in urls] == small

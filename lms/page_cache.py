@@ -1,0 +1,200 @@
+"""Whole-response caches for pages that are read far more often than they change.
+
+Views opt a response in; a middleware answers the next identical request from the cache
+without routing, querying or rendering:
+
+* `cache_for_anonymous(response, seconds)`: public pages (home, certificate verification),
+  stored only for requests with no session, no Authorization and no cookie but the CSRF one.
+* `cache_for_user(response, seconds)`: a signed-in learner's own pages (lessons, modules,
+  My training), stored per user, per CSRF cookie (the page's form token is valid only with
+  it) and per day (due dates turn overdue by the day); never while flash messages wait.
+
+Keys carry versions kept in the "shared" cache, which every worker sees (files on this host,
+or Redis in production): the content version, renewed whenever a page or quiz is published,
+unpublished, moved or deleted, an assignment changes, a roster is imported or a certificate
+is revoked; and each user's version, renewed whenever their progress, attempts, certificates,
+person record, account or groups change (lms/signals wiring in courses/signals.py). The
+entries themselves live in the worker's own "default" cache: one small shared read per
+version serves a page. Changes that are only the passing of time (an attempt's or a
+certificate's expiry) show within the view's timeout (USER_PAGE_SECONDS).
+"""
+
+import hashlib
+import re
+import time
+
+from django.conf import settings
+from django.core.cache import caches
+from django.http import HttpResponse
+from django.utils import timezone
+
+VERSION_ALIAS = "shared"
+ENTRY_ALIAS = "default"
+CONTENT_VERSION = "page-cache:content"
+MAX_SECONDS = 3600
+USER_PAGE_SECONDS = 300
+PUBLIC_PATHS = re.compile(r"^/(verify/[A-Za-z0-9-]{1,40}/)?$")
+_PUBLIC, _USER = "_page_cache_public_seconds", "_page_cache_user_seconds"
+_user_paths: set[str] = set()  # paths some view has opted in for users, in this worker
+_agency_of: dict[tuple, int] = {}  # (user id, user version, path) -> agency the page shows
+
+
+def cache_for_anonymous(response, seconds: float):
+    """Let AnonymousPageCacheMiddleware keep this response for anonymous visitors."""
+    setattr(response, _PUBLIC, max(0, min(int(seconds), MAX_SECONDS)))
+    return response
+
+
+def cache_for_user(response, seconds: float = USER_PAGE_SECONDS, *, agency_id: int | None = None):
+    """Let UserPageCacheMiddleware keep this response for the signed-in user who asked;
+    with `agency_id`, also until anyone's records in that agency change (oversight pages)."""
+    setattr(response, _USER, max(0, min(int(seconds), MAX_SECONDS)))
+    response._page_cache_agency = agency_id
+    return response
+
+
+def content_changed() -> None:
+    """Invalidate every cached page (a new version: old entries are never read again)."""
+    caches[VERSION_ALIAS].set(CONTENT_VERSION, time.time_ns(), None)
+
+
+def user_changed(user_id: int | None) -> None:
+    """Invalidate the user's cached pages."""
+    if user_id is not None:
+        caches[VERSION_ALIAS].set(_user_key(user_id), time.time_ns(), None)
+
+
+def agency_changed(agency_id: int | None) -> None:
+    """Invalidate the agency's cached oversight pages."""
+    if agency_id is not None:
+        caches[VERSION_ALIAS].set(_agency_key(agency_id), time.time_ns(), None)
+
+
+def cached_user(user_id, load):
+    """The user row kept in this worker under the content and user versions (a password
+    change, deactivation or any save renews the user's version, a roster import the content
+    version), so signed-in requests need not query it; `load()` reads it on a miss."""
+    content, user_version = _versions(CONTENT_VERSION, _user_key(user_id))
+    key = f"page-cache:account:{content}:{user_version}:{user_id}"
+    cache = caches[ENTRY_ALIAS]
+    user = cache.get(key)
+    if user is None:
+        user = load()
+        if user is not None:
+            cache.set(key, user, USER_PAGE_SECONDS)
+    return user
+
+
+def _user_key(user_id: int) -> str:
+    return f"page-cache:user:{user_id}"
+
+
+def _agency_key(agency_id: int) -> str:
+    return f"page-cache:agency:{agency_id}"
+
+
+def _versions(*keys: str) -> list[int]:
+    cache = caches[VERSION_ALIAS]
+    found = cache.get_many(keys)
+    missing = {key: time.time_ns() for key in keys if key not in found}
+    for key, value in missing.items():
+        cache.add(key, value, None)
+    if missing:
+        found.update(cache.get_many(list(missing)))
+    return [found.get(key, missing.get(key)) for key in keys]
+
+
+def _replay(entry) -> HttpResponse:
+    status, headers, content = entry
+    response = HttpResponse(content, status=status)
+    for name, value in headers:
+        response[name] = value
+    return response
+
+
+def _storable(response, attribute: str) -> int:
+    seconds = getattr(response, attribute, 0)
+    if response.status_code != 200 or response.streaming or response.cookies:
+        return 0
+    return seconds
+
+
+class AnonymousPageCacheMiddleware:
+    """Before sessions and authentication: anonymous visitors' public pages."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if (
+            request.method != "GET"
+            or request.META.get("QUERY_STRING")
+            or "HTTP_AUTHORIZATION" in request.META
+            or not PUBLIC_PATHS.match(request.path_info)
+            or not set(request.COOKIES) <= {settings.CSRF_COOKIE_NAME}
+        ):
+            return self.get_response(request)
+        (version,) = _versions(CONTENT_VERSION)
+        key = f"page-cache:public:{version}:{request.path_info}"
+        cache = caches[ENTRY_ALIAS]
+        entry = cache.get(key)
+        if entry is not None:
+            return _replay(entry)
+        response = self.get_response(request)
+        if seconds := _storable(response, _PUBLIC):
+            cache.set(key, (200, list(response.items()), response.content), seconds)
+        return response
+
+
+class UserPageCacheMiddleware:
+    """Innermost: a signed-in user's own pages, after authentication has checked the session."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path_info not in _user_paths:  # never opted in here: just note if it does
+            response = self.get_response(request)
+            if _storable(response, _USER):
+                _user_paths.add(request.path_info)
+            return response
+        parts = self._key(request)  # versions read before the view renders anything
+        if parts is None:
+            return self.get_response(request)
+        key, scope = parts
+        cache = caches[ENTRY_ALIAS]
+        if (entry := cache.get(key)) is not None:
+            return _replay(entry)
+        response = self.get_response(request)
+        seconds = _storable(response, _USER)
+        agency_id = getattr(response, "_page_cache_agency", None)
+        if agency_id is not None and _agency_of.get(scope) != agency_id:
+            if len(_agency_of) > 10_000:  # old user versions' entries are never read again
+                _agency_of.clear()
+            _agency_of[scope] = agency_id  # stored from the next request on, with its version
+        elif seconds:
+            cache.set(key, (200, list(response.items()), response.content), seconds)
+        return response
+
+    def _key(self, request) -> tuple[str, tuple] | None:
+        csrf_cookie = request.COOKIES.get(settings.CSRF_COOKIE_NAME)
+        if (
+            request.method != "GET"
+            or request.META.get("QUERY_STRING")
+            or "HTTP_AUTHORIZATION" in request.META
+            or not csrf_cookie
+            or "messages" in request.COOKIES
+            or "_messages" in request.session
+            or not request.user.is_authenticated
+        ):
+            return None
+        user_id, path = request.user.pk, request.path_info
+        content, user = _versions(CONTENT_VERSION, _user_key(user_id))
+        csrf = hashlib.sha256(csrf_cookie.encode()).hexdigest()[:16]
+        today = timezone.localdate().isoformat()
+        key = f"page-cache:user:{content}:{user}:{user_id}:{today}:{csrf}:{path}"
+        scope = (user_id, user, path)
+        if scope in _agency_of:  # an oversight page: the agency's version too
+            (agency,) = _versions(_agency_key(_agency_of[scope]))
+            key = f"{key}:{agency}"
+        return key, scope

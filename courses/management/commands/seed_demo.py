@@ -221,7 +221,7 @@ class Command(BaseCommand):
         if curriculum_only:
             with transaction.atomic():
                 groups = roles.ensure_roles()
-                home = self._home_page()
+                home = ensure_home_page()
                 try:
                     curriculum, pages_created = load_curriculum(home)
                 except CurriculumDataError as error:

@@ -222,6 +222,9 @@ def ensure_seeded(url: str) -> None:
     present = url.startswith("postgres") or SQLITE_PATH.exists()
     if present and marker.exists() and marker.read_text() == fingerprint():
         report_bench.setup_django(url)
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)  # apps added since (their migrations aren't hashed)
         print(f"Reusing the seeded database {url} (delete {marker} to reseed).")
         return
     marker.unlink(missing_ok=True)

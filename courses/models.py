@@ -20,7 +20,7 @@ from wagtail.search import index
 from courses.blocks import RICH_TEXT_FEATURES, LessonBodyBlock
 from lms.models import Agency, Person, Unit
 from lms.page_cache import MAX_SECONDS, cache_for_anonymous, cache_for_user
-from lms.scoping import scope_by_agency, scope_people
+from lms.scoping import scope_by_agency, scope_people, viewer_person
 
 
 class HomePage(Page):
@@ -56,10 +56,10 @@ class LearnerPage(Page):
         return cache_for_user(super().serve(request, *args, **kwargs))
 
     def get_context(self, request, *args, **kwargs):
-        from courses.selectors import curriculum_of, learner_progress, person_for
+        from courses.selectors import curriculum_of, learner_progress
 
         context = super().get_context(request, *args, **kwargs)
-        person = person_for(request.user)
+        person = viewer_person(request.user)
         curriculum = self if isinstance(self, CurriculumPage) else curriculum_of(self)
         progress = learner_progress(person, [curriculum])[0] if person else None
         context.update(person=person, curriculum=curriculum, progress=progress)

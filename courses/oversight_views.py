@@ -40,29 +40,24 @@ def _require_oversight(user) -> None:
         raise PermissionDenied("Only command staff can see agency records.")
 
 
-class _BadFilter(Exception):
-    def __init__(self, error: DomainError):
-        self.error = error
-
-
-def _filters_or_404(request) -> dict:
-    """Report filters; ids outside the viewer's agency are 404, bad values _BadFilter."""
+def _report_filters(request) -> dict | None:
+    """Report filters. Ids outside the viewer's agency are 404; a bad value is flashed as an
+    error and None returned (the caller sends the viewer back to the dashboard)."""
     try:
         return parse_filters(request.user, request.GET)
     except DomainError as error:
         if error.code == ErrorCode.NOT_FOUND:
             raise Http404(error.message) from None
-        raise _BadFilter(error) from None
+        messages.error(request, f"{error.field}: {error.message}")
+        return None
 
 
 @login_required
 @require_GET
 def oversight_dashboard(request):
     _require_oversight(request.user)
-    try:
-        filters = _filters_or_404(request)
-    except _BadFilter as bad:
-        messages.error(request, f"{bad.error.field}: {bad.error.message}")
+    filters = _report_filters(request)
+    if filters is None:
         return redirect("oversight-dashboard")
     curriculum = filters["curriculum"]
     rows = completion_report(viewer=request.user, **filters)
@@ -103,10 +98,8 @@ def oversight_dashboard(request):
 @require_GET
 def oversight_csv(request):
     _require_oversight(request.user)
-    try:
-        filters = _filters_or_404(request)
-    except _BadFilter as bad:
-        messages.error(request, f"{bad.error.field}: {bad.error.message}")
+    filters = _report_filters(request)
+    if filters is None:
         return redirect("oversight-dashboard")
     rows = completion_report(viewer=request.user, **filters)
     record_report_export(request.user, filters, fmt="csv")

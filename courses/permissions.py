@@ -4,14 +4,15 @@ from rest_framework.exceptions import PermissionDenied
 from wagtail.models import GroupPagePermission
 
 from courses.models import Certificate
-from courses.selectors import curricula_visible_to, person_for
+from courses.selectors import curricula_visible_to
 from lms import roles
 from lms.models import Person
+from lms.scoping import viewer_person
 
 
 def require_person(user) -> Person:
     """The caller's training profile; accounts without one may not use learner endpoints."""
-    person = person_for(user)
+    person = viewer_person(user)
     if person is None:
         raise PermissionDenied("This account has no training profile.")
     return person
@@ -19,7 +20,7 @@ def require_person(user) -> Person:
 
 def user_can_download_certificate(user, certificate: Certificate) -> bool:
     """The holder, and command staff who oversee the holder."""
-    person = person_for(user)
+    person = viewer_person(user)
     if person is None:
         return False
     if certificate.person_id == person.pk:

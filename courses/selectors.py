@@ -27,16 +27,7 @@ from courses.models import (
     TrainingRecord,
 )
 from lms.models import Person
-
-
-def person_for(user) -> Person | None:
-    """The user's training profile, or None (anonymous users and accounts without one)."""
-    if not getattr(user, "is_authenticated", False):
-        return None
-    try:
-        return user.person
-    except Person.DoesNotExist:
-        return None
+from lms.scoping import viewer_person
 
 
 def assignments_for(person: Person) -> QuerySet[Assignment]:
@@ -48,7 +39,7 @@ def assignments_for(person: Person) -> QuerySet[Assignment]:
 
 def curricula_visible_to(user) -> QuerySet[CurriculumPage]:
     """Live curricula assigned to the user's agency, unit or person."""
-    person = person_for(user)
+    person = viewer_person(user)
     if person is None:
         return CurriculumPage.objects.none()
     ids = assignments_for(person).values("curriculum_id")

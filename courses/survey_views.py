@@ -23,7 +23,6 @@ from courses.selectors import (
     SurveyStatus,
     curricula_visible_to,
     learner_progress,
-    person_for,
     survey_module,
     survey_status,
     surveys_answered,
@@ -31,6 +30,7 @@ from courses.selectors import (
 from lms.errors import DomainError, ErrorCode
 from lms.models import Person
 from lms.permissions import user_can_view_agency_records
+from lms.scoping import viewer_person
 
 PHASE_NAMES = {SurveyPhase.PRE: "before", SurveyPhase.POST: "after"}
 
@@ -71,7 +71,7 @@ def _answers_from_form(post, items: list[dict]) -> tuple[dict[str, int], dict[st
 def survey_take(request, curriculum_id: int, phase: str):
     if phase not in SurveyPhase.values:
         raise Http404("No such survey.")
-    person = person_for(request.user)
+    person = viewer_person(request.user)
     if person is None:
         raise Http404("This account has no training profile.")
     curriculum = get_object_or_404(curricula_visible_to(request.user), pk=curriculum_id)

@@ -19,7 +19,6 @@ from courses.selectors import (
     certificates_of,
     curricula_visible_to,
     learner_progress,
-    person_for,
     search_hits,
     search_training,
     visible_lessons,
@@ -28,6 +27,7 @@ from courses.selectors import (
 )
 from lms.errors import DomainError
 from lms.page_cache import MAX_SECONDS, cache_for_anonymous, cache_for_user
+from lms.scoping import viewer_person
 from lms.throttles import throttle_page
 
 CODE_LENGTH = 19  # XXXX-XXXX-XXXX-XXXX
@@ -36,7 +36,7 @@ SEARCH_QUERY_MAX = 200
 
 
 def _person_or_404(user):
-    person = person_for(user)
+    person = viewer_person(user)
     if person is None:
         raise Http404("This account has no training profile.")
     return person
@@ -45,7 +45,7 @@ def _person_or_404(user):
 @login_required
 @require_GET
 def my_training(request):
-    person = person_for(request.user)
+    person = viewer_person(request.user)
     progress = learner_progress(person, curricula_visible_to(request.user)) if person else []
     with_survey_offers(request.user, progress)
     response = render(
@@ -178,7 +178,7 @@ def attempt_result(request, attempt_id: int):
 @login_required
 @require_GET
 def my_certificates(request):
-    person = person_for(request.user)
+    person = viewer_person(request.user)
     certificates = certificates_of(person) if person else []
     return render(
         request,

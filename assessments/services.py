@@ -139,12 +139,12 @@ def attempt_start(
     return attempt, True
 
 
-@transaction.atomic
 def attempt_submit(*, attempt: Attempt, answers) -> Attempt:
     """Grade and close an attempt, once. Bad answers raise INVALID and store nothing.
 
-    The attempt row is locked, so concurrent submits grade it exactly once; the losers
-    get CONFLICT and the first result stands.
+    Runs in the caller's transaction (select_for_update refuses to run outside one): the
+    attempt row stays locked until it ends, so concurrent submits grade it exactly once;
+    the losers get CONFLICT and the first result stands.
     """
     locked = Attempt.objects.select_for_update().get(pk=attempt.pk)
     if locked.is_submitted:

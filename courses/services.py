@@ -55,10 +55,9 @@ def _audit(action: str, *, person: Person, obj, data: dict | None = None) -> Non
 def training_record(*, person: Person, curriculum: CurriculumPage) -> TrainingRecord:
     """The person's record for the curriculum, locked; a new cycle begins here when the last
     certificate has expired or been revoked."""
-    record, _ = (
-        TrainingRecord.objects.select_for_update(of=("self",))
-        .select_related("certificate")
-        .get_or_create(person=person, curriculum=curriculum)
+    # The certificate is read only when there is one (cycle_has_ended).
+    record, _ = TrainingRecord.objects.select_for_update().get_or_create(
+        person=person, curriculum=curriculum
     )
     now = timezone.now()
     if record.cycle_has_ended(now):
@@ -132,25 +131,26 @@ def module_quiz_start(*, person: Person, module: ModulePage) -> tuple[Attempt, b
     return attempt, created
 
 
-@transaction.atomic
 def module_quiz_submit(*, person: Person, module: ModulePage, attempt: Attempt, answers) -> Attempt:
     """Grade the attempt; a pass completes the module, and possibly the curriculum."""
-    training_record(person=person, curriculum=curriculum_of(module))
-    attempt = quiz_services.attempt_submit(attempt=attempt, answers=answers)
-    if attempt.user_id == person.user_id and attempt.quiz_id == module.quiz_id:
-        attempt.user, attempt.quiz = person.user, module.quiz  # named in the audit event
-    _audit(
-        Action.ATTEMPT_SUBMITTED,
-        person=person,
-        obj=attempt,
-        data={"module": module.pk, "score": attempt.score, "passed": attempt.passed},
-    )
-    if attempt.passed:
-        module_complete(person=person, module=module, attempt=attempt)
+    curriculum = curriculum_of(module)  # before the transaction, which would not keep it
+    with transaction.atomic():
+        training_record(person=person, curriculum=curriculum)  # locked first, as everywhere
+        attempt = quiz_services.attempt_submit(attempt=attempt, answers=answers)
+        if attempt.user_id == person.user_id and attempt.quiz_id == module.quiz_id:
+            attempt.user, attempt.quiz = person.user, module.quiz  # named in the audit event
+        _audit(
+            Action.ATTEMPT_SUBMITTED,
+            person=person,
+            obj=attempt,
+            data={"module": module.pk, "score": attempt.score, "passed": attempt.passed},
+        )
+        if attempt.passed:
+            module_complete(person=person, module=module, attempt=attempt)
     return attempt
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # no DomainError: nothing to recover from
 def module_complete(
     *, person: Person, module: ModulePage, attempt: Attempt | None = None
 ) -> ModuleCompletion:
@@ -167,7 +167,7 @@ def module_complete(
     return completion
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # no DomainError: nothing to recover from
 def curriculum_complete_if_done(
     *, person: Person, curriculum: CurriculumPage
 ) -> CurriculumCompletion | None:

@@ -114,7 +114,7 @@ def _stored_ip(address: str | None) -> str | None:
     return AuditEvent._meta.get_field("ip_address").get_prep_value(address)
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # nothing to recover from here: an error undoes the caller
 def record_event(
     *,
     action: str,

@@ -27,6 +27,7 @@ from courses.models import (
     TrainingRecord,
 )
 from lms.models import Person
+from lms.page_cache import remembered
 from lms.scoping import viewer_person
 
 
@@ -62,8 +63,46 @@ def visible_modules(user) -> QuerySet[ModulePage]:
     return ModulePage.objects.live().filter(_within(curricula_visible_to(user)))
 
 
+def visible_curriculum_ids(user) -> frozenset[int]:
+    """The ids `curricula_visible_to` would return, kept in the worker under the content
+    version (publishing, assignments) and the user's account version (their agency, unit)."""
+    if viewer_person(user) is None:
+        return frozenset()
+    return remembered(
+        f"visible-curricula:{user.pk}",
+        lambda: frozenset(curricula_visible_to(user).values_list("pk", flat=True)),
+        user_id=user.pk,
+    )
+
+
+def _modules_serving(quiz_id: int) -> list[tuple[int | None, ModulePage]]:
+    """The live modules that serve the quiz, each with its curriculum's id, by path; kept
+    until content changes. Their bodies are left for a page that shows them."""
+
+    def load():
+        modules = list(
+            ModulePage.objects.live()
+            .filter(quiz_id=quiz_id)
+            .select_related("quiz")
+            .defer_streamfields()
+            .order_by("path")
+        )
+        steplen = CurriculumPage.steplen
+        prefixes = {m.path[:n] for m in modules for n in range(steplen, len(m.path), steplen)}
+        curricula = dict(CurriculumPage.objects.filter(path__in=prefixes).values_list("path", "pk"))
+        return [
+            (next((curricula[p] for p in sorted(curricula) if m.path.startswith(p)), None), m)
+            for m in modules
+        ]
+
+    return remembered(f"modules-serving:{quiz_id}", load)
+
+
 def visible_module_for_quiz(user, quiz_id: int) -> ModulePage | None:
-    return visible_modules(user).filter(quiz_id=quiz_id).select_related("quiz").first()
+    """The first live module, with its quiz, that serves `quiz_id` in a curriculum the user
+    may see, or None."""
+    visible = visible_curriculum_ids(user)
+    return next((m for c, m in _modules_serving(quiz_id) if c in visible), None)
 
 
 SEARCH_TERM = re.compile(r"\w+")
@@ -115,9 +154,11 @@ def search_hits(pages) -> list[SearchHit]:
 
 
 def curriculum_of(page) -> CurriculumPage:
-    """The curriculum above a module or lesson page, found by path in one query."""
-    return CurriculumPage.objects.get(
-        path__in=[page.path[: CurriculumPage.steplen * d] for d in range(1, page.depth)]
+    """The curriculum above a module or lesson page, found by path (kept in the worker until
+    content changes)."""
+    paths = [page.path[: CurriculumPage.steplen * d] for d in range(1, page.depth)]
+    return remembered(
+        f"curriculum-above:{page.path}", lambda: CurriculumPage.objects.get(path__in=paths)
     )
 
 

@@ -4,6 +4,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
+from rest_framework.authtoken.models import Token
 from wagtail.log_actions import get_active_log_context
 from wagtail.models import Page
 from wagtail.signals import (
@@ -24,8 +25,10 @@ from courses.models import (
     TrainingRecord,
 )
 from lms.audit import Action, record_event
+from lms.auth_backends import load_user
 from lms.models import Agency, Person, Unit
 from lms.page_cache import agency_changed, content_changed, user_changed
+from lms.scoping import viewer_person
 
 
 def _publisher(revision):
@@ -71,8 +74,10 @@ def audit_snippet_published(sender, instance, revision=None, **kwargs):
 @receiver(post_save, sender=Unit, dispatch_uid="page_cache_unit_saved")
 @receiver(post_delete, sender=Unit, dispatch_uid="page_cache_unit_deleted")
 @receiver(post_save, sender=Agency, dispatch_uid="page_cache_agency_saved")
+@receiver(post_delete, sender=Token, dispatch_uid="page_cache_token_deleted")
 def content_changed_on_commit(sender, **kwargs):
-    """Pages, quizzes, surveys, assignments, agencies and units: what the pages are made of."""
+    """Pages, quizzes, surveys, assignments, agencies and units: what the pages are made of;
+    and a revoked API token, whose user lms.auth_backends keeps under the content version."""
     transaction.on_commit(content_changed)
 
 
@@ -83,35 +88,42 @@ def page_deleted(sender, instance=None, **kwargs):
 
 
 PERSON_FACTS = (LessonProgress, ModuleCompletion, CurriculumCompletion, Certificate, TrainingRecord)
-USER_FACTS = (Attempt, SurveyResponse, Person)
+USER_FACTS = (Attempt, SurveyResponse)
 
 
-def _people_changed(**lookup) -> None:
-    """The person's own pages and their agency's oversight pages."""
-    person = Person.objects.filter(**lookup).values_list("user_id", "agency_id").first()
-    user_id, agency_id = person or (lookup.get("user_id"), None)
+def _renew_on_commit(user_id, agency_id, *, account: bool = False) -> None:
+    """The user's own pages (and with `account`, what is kept about the account) and their
+    agency's oversight pages."""
 
     def renew():
-        user_changed(user_id)
+        user_changed(user_id, account=account)
         agency_changed(agency_id)
 
     transaction.on_commit(renew)
 
 
 def person_fact_changed(sender, instance, **kwargs):
-    _people_changed(pk=instance.person_id)
+    person = Person.objects.filter(pk=instance.person_id).values_list("user_id", "agency_id")
+    _renew_on_commit(*(person.first() or (None, None)))
 
 
 def user_fact_changed(sender, instance, **kwargs):
-    _people_changed(user_id=instance.user_id)
+    """An attempt or a survey answer: the user's person comes from this worker's cache."""
+    person = viewer_person(load_user(instance.user_id))
+    _renew_on_commit(instance.user_id, person.agency_id if person else None)
+
+
+def person_changed(sender, instance, **kwargs):
+    _renew_on_commit(instance.user_id, instance.agency_id, account=True)
 
 
 def account_changed(sender, instance, **kwargs):
-    _people_changed(user_id=instance.pk)
+    agency_id = Person.objects.filter(user_id=instance.pk).values_list("agency_id", flat=True)
+    _renew_on_commit(instance.pk, agency_id.first(), account=True)
 
 
-def _user_changed_on_commit(user_id) -> None:
-    transaction.on_commit(lambda: user_changed(user_id))
+def _account_changed_on_commit(user_id) -> None:
+    transaction.on_commit(lambda: user_changed(user_id, account=True))
 
 
 for _model in PERSON_FACTS:
@@ -120,6 +132,8 @@ for _model in PERSON_FACTS:
 for _model in USER_FACTS:
     post_save.connect(user_fact_changed, sender=_model, dispatch_uid=f"page_cache_{_model}")
     post_delete.connect(user_fact_changed, sender=_model, dispatch_uid=f"page_cache_d{_model}")
+post_save.connect(person_changed, sender=Person, dispatch_uid="page_cache_person")
+post_delete.connect(person_changed, sender=Person, dispatch_uid="page_cache_d_person")
 post_save.connect(account_changed, sender=get_user_model(), dispatch_uid="page_cache_user")
 post_delete.connect(account_changed, sender=get_user_model(), dispatch_uid="page_cache_d_user")
 
@@ -133,4 +147,4 @@ def access_changed(sender, instance, reverse=False, **kwargs):
         if reverse:
             transaction.on_commit(content_changed)
         else:
-            _user_changed_on_commit(getattr(instance, "user_id", instance.pk))
+            _account_changed_on_commit(getattr(instance, "user_id", instance.pk))

@@ -11,12 +11,18 @@ without routing, querying or rendering:
 
 Keys carry versions kept in the "shared" cache, which every worker sees (files on this host,
 or Redis in production): the content version, renewed whenever a page or quiz is published,
-unpublished, moved or deleted, an assignment changes, a roster is imported or a certificate
-is revoked; and each user's version, renewed whenever their progress, attempts, certificates,
-person record, account or groups change (lms/signals wiring in courses/signals.py). The
-entries themselves live in the worker's own "default" cache: one small shared read per
-version serves a page. Changes that are only the passing of time (an attempt's or a
-certificate's expiry) show within the view's timeout (USER_PAGE_SECONDS).
+unpublished, moved or deleted, an assignment changes, a roster is imported, a certificate
+is revoked or an API token deleted; each user's version, renewed whenever their progress,
+attempts, certificates, person record, account or groups change; and each user's account
+version, renewed only by the last three (the wiring is in courses/signals.py). The entries
+themselves live in the worker's own "default" cache: one small shared read per version
+serves a page. Changes that are only the passing of time (an attempt's or a certificate's
+expiry) show within the view's timeout (USER_PAGE_SECONDS).
+
+`remembered(name, load, user_id=…)` keeps smaller lookups the same way, in the worker's
+"memo" cache: the signed-in user and their person, a token's user, what a learner may see.
+They are keyed on the content and account versions, so a learner's own progress, which
+changes with every answer, does not throw them away.
 """
 
 import hashlib
@@ -25,11 +31,13 @@ import time
 
 from django.conf import settings
 from django.core.cache import caches
+from django.db import transaction
 from django.http import HttpResponse
 from django.utils import timezone
 
 VERSION_ALIAS = "shared"
 ENTRY_ALIAS = "default"
+MEMO_ALIAS = "memo"
 CONTENT_VERSION = "page-cache:content"
 MAX_SECONDS = 3600
 USER_PAGE_SECONDS = 300
@@ -58,10 +66,12 @@ def content_changed() -> None:
     caches[VERSION_ALIAS].set(CONTENT_VERSION, time.time_ns(), None)
 
 
-def user_changed(user_id: int | None) -> None:
-    """Invalidate the user's cached pages."""
+def user_changed(user_id: int | None, *, account: bool = False) -> None:
+    """Invalidate the user's cached pages; with `account`, also what this worker keeps about
+    the account itself (the user row, their person, what they may see: `remembered`)."""
     if user_id is not None:
-        caches[VERSION_ALIAS].set(_user_key(user_id), time.time_ns(), None)
+        keys = [_user_key(user_id), *([_account_key(user_id)] if account else [])]
+        caches[VERSION_ALIAS].set_many(dict.fromkeys(keys, time.time_ns()), None)
 
 
 def agency_changed(agency_id: int | None) -> None:
@@ -70,23 +80,46 @@ def agency_changed(agency_id: int | None) -> None:
         caches[VERSION_ALIAS].set(_agency_key(agency_id), time.time_ns(), None)
 
 
+def remembered(name: str, load, *, user_id: int | None = None):
+    """`load()`, kept in this worker until the content version (and, given `user_id`, that
+    user's account version) is renewed: for lookups that only such changes can alter.
+
+    The versions are read before loading, so a change committed meanwhile is never kept as
+    current; nothing is kept from inside a transaction, whose own writes may yet be rolled
+    back; None is not kept (a row that appears later is found).
+    """
+    keys = (CONTENT_VERSION,) if user_id is None else (CONTENT_VERSION, _account_key(user_id))
+    versions = ":".join(str(version) for version in _versions(*keys))
+    key = f"page-cache:{name}:{versions}"
+    cache = caches[MEMO_ALIAS]
+    value = cache.get(key)
+    if value is None:
+        value = load()
+        if value is not None and not _in_transaction():
+            cache.set(key, value, USER_PAGE_SECONDS)
+    return value
+
+
+def _in_transaction() -> bool:
+    """In one of the application's transactions; a test case's wrapping transaction does not
+    count (as in Django's own check for durable blocks)."""
+    blocks = transaction.get_connection().atomic_blocks
+    return any(not getattr(block, "_from_testcase", False) for block in blocks)
+
+
 def cached_user(user_id, load):
     """The user row kept in this worker under the content and user versions (a password
     change, deactivation or any save renews the user's version, a roster import the content
     version), so signed-in requests need not query it; `load()` reads it on a miss."""
-    content, user_version = _versions(CONTENT_VERSION, _user_key(user_id))
-    key = f"page-cache:account:{content}:{user_version}:{user_id}"
-    cache = caches[ENTRY_ALIAS]
-    user = cache.get(key)
-    if user is None:
-        user = load()
-        if user is not None:
-            cache.set(key, user, USER_PAGE_SECONDS)
-    return user
+    return remembered(f"account:{user_id}", load, user_id=user_id)
 
 
 def _user_key(user_id: int) -> str:
     return f"page-cache:user:{user_id}"
+
+
+def _account_key(user_id: int) -> str:
+    return f"page-cache:account:{user_id}"
 
 
 def _agency_key(agency_id: int) -> str:

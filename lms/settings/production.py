@@ -38,4 +38,4 @@ if os.environ.get("REDIS_URL"):
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": os.environ["REDIS_URL"],
     }
-    CACHES = {"default": REDIS_CACHE, "shared": REDIS_CACHE}
+    CACHES = {**CACHES, "default": REDIS_CACHE, "shared": REDIS_CACHE}  # noqa: F405

@@ -11,4 +11,5 @@ MEDIA_ROOT = BASE_DIR / ".test-media"  # noqa: F405
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "shared": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"},
+    "memo": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "memo"},
 }

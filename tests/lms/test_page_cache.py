@@ -3,13 +3,15 @@ never one user's page to another."""
 
 import pytest
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from django.middleware.csrf import _get_new_csrf_string
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from courses import services
+from lms.caches import VersionFileCache
+from lms.page_cache import remembered
 from tests.factories import PersonFactory
 from tests.helpers import complete_lessons, pass_module
 
@@ -23,11 +25,12 @@ def shared_cache(settings):
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
             "LOCATION": "page-cache-tests",
         },
+        "memo": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "memo"},
     }
     from django.core.cache import caches
 
-    caches["shared"].clear()
-    caches["default"].clear()
+    for alias in ("shared", "default", "memo"):
+        caches[alias].clear()
 
 
 def browser(user=None) -> Client:
@@ -164,3 +167,102 @@ def test_a_password_change_ends_other_sessions_at_once(
         learner.user.set_password("a-brand-new-passphrase")
         learner.user.save()
     assert client.get(module.lessons[0].url).status_code == 302
+
+
+# --- What each worker keeps about accounts and content (lms.page_cache.remembered) ------------
+
+
+def tables_read(queries) -> set[str]:
+    """The tables named after FROM in the captured queries."""
+    return {
+        word.strip('"')
+        for query in queries.captured_queries
+        for word in query["sql"].split(" FROM ")[1:]
+        for word in [word.split()[0]]
+    }
+
+
+def test_a_known_api_token_costs_no_query(learner_api):
+    assert learner_api.get("/api/v1/curricula/").status_code == 200
+    with CaptureQueriesContext(connection) as queries:
+        assert learner_api.get("/api/v1/curricula/").status_code == 200
+    assert not {"authtoken_token", "auth_user", "lms_person"} & tables_read(queries)
+
+
+def test_a_deleted_token_is_refused_at_once(
+    learner, learner_api, django_capture_on_commit_callbacks
+):
+    assert learner_api.get("/api/v1/curricula/").status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        learner.user.auth_token.delete()
+    assert learner_api.get("/api/v1/curricula/").status_code == 401
+
+
+def test_a_deactivated_accounts_token_is_refused_at_once(
+    learner, learner_api, django_capture_on_commit_callbacks
+):
+    assert learner_api.get("/api/v1/curricula/").status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        learner.user.is_active = False
+        learner.user.save()
+    assert learner_api.get("/api/v1/curricula/").status_code == 401
+
+
+def test_progress_does_not_renew_what_a_learner_may_see_but_a_move_does(
+    learner, learner_api, module, agency_b, django_capture_on_commit_callbacks
+):
+    complete_lessons(learner, module)
+    start_url = f"/api/v1/quizzes/{module.quiz.pk}/attempts/"
+    with django_capture_on_commit_callbacks(execute=True):
+        attempt = learner_api.post(start_url).json()
+    with (
+        CaptureQueriesContext(connection) as queries,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        response = learner_api.post(
+            f"/api/v1/attempts/{attempt['id']}/submit/", {"answers": {}}, format="json"
+        )
+    assert response.status_code == 200
+    assert "courses_assignment" not in tables_read(queries)  # the attempt kept it
+
+    with django_capture_on_commit_callbacks(execute=True):
+        learner.agency = agency_b  # which has no assignment
+        learner.save()
+    assert learner_api.post(start_url).status_code == 404
+
+
+def test_an_assignment_removed_hides_its_quiz_at_once(
+    learner, learner_api, module, assignment, django_capture_on_commit_callbacks
+):
+    complete_lessons(learner, module)
+    start_url = f"/api/v1/quizzes/{module.quiz.pk}/attempts/"
+    assert learner_api.get("/api/v1/curricula/").json()  # seen, and kept
+    with django_capture_on_commit_callbacks(execute=True):
+        assignment.delete()
+    assert learner_api.get("/api/v1/curricula/").json() == []
+    assert learner_api.post(start_url).status_code == 404
+
+
+def test_nothing_is_kept_from_inside_a_transaction(db):
+    loads = []
+
+    def load():
+        loads.append(1)
+        return "value"
+
+    with transaction.atomic():
+        assert remembered("inside", load) == "value"
+        assert remembered("inside", load) == "value"
+    assert len(loads) == 2  # its own writes could still be rolled back
+    remembered("outside", load)
+    remembered("outside", load)
+    assert len(loads) == 3
+
+
+def test_version_file_cache_lists_its_directory_only_every_hundred_writes(tmp_path):
+    cache = VersionFileCache(str(tmp_path), {"OPTIONS": {"MAX_ENTRIES": 10}})
+    for number in range(VersionFileCache.CULL_EVERY):
+        cache.set(f"key-{number}", number)
+    assert len(list(tmp_path.iterdir())) == VersionFileCache.CULL_EVERY  # over the maximum
+    cache.set("one-more", 0)  # this write culls
+    assert len(list(tmp_path.iterdir())) < VersionFileCache.CULL_EVERY

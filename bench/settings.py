@@ -10,7 +10,7 @@ import warnings
 import dj_database_url
 
 from lms.settings.base import *  # noqa: F403
-from lms.settings.base import ALLOWED_HOSTS, SQLITE_OPTIONS
+from lms.settings.base import ALLOWED_HOSTS, SQLITE_ENGINE, SQLITE_OPTIONS
 
 DEBUG = False
 SECRET_KEY = "bench-only-not-secret"  # noqa: S105
@@ -31,7 +31,7 @@ if os.environ.get("BENCH_SQLITE_NO_SYNC") and DATABASES["default"]["ENGINE"].end
     # Seeding only: a throwaway file need not survive a power cut. Measuring runs without it.
     DATABASES["default"]["OPTIONS"] = {"init_command": "PRAGMA synchronous = OFF"}
 elif DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    DATABASES["default"]["OPTIONS"] = SQLITE_OPTIONS
+    DATABASES["default"].update(ENGINE=SQLITE_ENGINE, OPTIONS=SQLITE_OPTIONS)
 if os.environ.get("BENCH_PG_JIT_OFF") and DATABASES["default"]["ENGINE"].endswith("postgresql"):
     DATABASES["default"]["OPTIONS"] = {"options": "-c jit=off"}
 

@@ -1,6 +1,6 @@
 """The one allow-list for author-entered HTML. Everything an author types passes through here."""
 
-from functools import lru_cache
+from functools import lru_cache, wraps
 
 import bleach
 
@@ -14,17 +14,23 @@ ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto", "tel"})
 MEMO_MAX_LENGTH = 10_000  # longer texts are cleaned every time (memo stays under ~10 MB)
 
 
-def clean_html(html: str | None) -> str:
-    """Author HTML with only allow-listed tags, attributes and URL schemes; the rest stripped.
+def _remembering(clean):
+    """`clean` (pure) remembering its results for inputs up to MEMO_MAX_LENGTH: the same
+    explanations, choices and blocks are cleaned again on every render and every quiz start,
+    and bleach builds a new parser for each call."""
+    remembered = lru_cache(maxsize=1024)(clean)
 
-    Pure, so the cleaned text of short inputs is remembered: the same explanations and
-    blocks are cleaned again on every render, and bleach's parser is slow."""
-    html = str(html or "")
-    return _clean_html(html) if len(html) <= MEMO_MAX_LENGTH else _clean_html.__wrapped__(html)
+    @wraps(clean)
+    def run(value: str | None) -> str:
+        value = str(value or "")
+        return remembered(value) if len(value) <= MEMO_MAX_LENGTH else clean(value)
+
+    return run
 
 
-@lru_cache(maxsize=1024)
-def _clean_html(html: str) -> str:
+@_remembering
+def clean_html(html: str) -> str:
+    """Author HTML with only allow-listed tags, attributes and URL schemes; the rest stripped."""
     return bleach.clean(
         html,
         tags=ALLOWED_TAGS,
@@ -35,6 +41,7 @@ def _clean_html(html: str) -> str:
     )
 
 
-def clean_text(text: str | None) -> str:
+@_remembering
+def clean_text(text: str) -> str:
     """Plain text fields: strip every tag, keep the words."""
-    return bleach.clean(text or "", tags=set(), strip=True, strip_comments=True)
+    return bleach.clean(text, tags=set(), strip=True, strip_comments=True)

@@ -238,7 +238,10 @@ SQLITE_OPTIONS = {
     "transaction_mode": "IMMEDIATE",
     "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
 }
+# …and queue on a file lock for it rather than sleep in SQLite's busy handler (lms/db/sqlite3).
+SQLITE_ENGINE = "lms.db.sqlite3"
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    DATABASES["default"]["ENGINE"] = SQLITE_ENGINE
     DATABASES["default"].setdefault("OPTIONS", {}).update(SQLITE_OPTIONS)
 # No query per request for the session: it lives in a signed cookie (no data but the sign-in
 # is stored in it). Signing out clears the cookie; a password change ends every session.

@@ -4,7 +4,13 @@ Mounted only when settings.BENCH_FLOOR_VIEWS is True (bench/settings.py), never 
 """
 
 from django.contrib.auth.decorators import login_required
+from django.contrib.sessions.models import Session
+from django.db import transaction
 from django.http import HttpResponse
+from django.utils import timezone
+from django.utils.crypto import get_random_string
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
 
 
 def floor(request):
@@ -16,3 +22,18 @@ def floor(request):
 def signed_in_floor(request):
     """The signed-in floor: the same, plus loading the session and the user."""
     return HttpResponse(b"signed-in floor\n", content_type="text/plain")
+
+
+@csrf_exempt  # a benchmark's POST, not a form
+@require_POST
+@login_required
+def write_floor(request):
+    """The write floor: the signed-in floor plus one row inserted in a committed transaction,
+    what any request that records something durably pays on this database and disk. The row
+    is an already expired session (sessions live in cookies here: a table with nothing else
+    to do), so concurrent requests never wait for each other's row."""
+    with transaction.atomic():
+        Session.objects.create(
+            session_key=get_random_string(40), session_data="", expire_date=timezone.now()
+        )
+    return HttpResponse(b"write floor\n", content_type="text/plain")

@@ -48,6 +48,7 @@ SEED_VERSION = "1"  # bump when the fixtures below change shape
 ENDPOINTS = [
     ("floor", "anonymous floor (constant view)", None, None),
     ("signed_in_floor", "signed-in floor (same, login_required)", "floor", 0.45),
+    ("write_floor", "write floor (same, + 1 row updated, POST)", "signed_in_floor", None),
     ("home", "home page, anonymous", "floor", 0.8),
     ("verify", "certificate verification, public", "floor", 0.8),
     ("lesson", "lesson page, signed in", "signed_in_floor", 0.8),
@@ -59,6 +60,7 @@ ENDPOINTS = [
     ("csv", "report CSV, 50,000 rows", "signed_in_floor", None),
 ]
 FLOORS = ("floor", "signed_in_floor")
+WRITE_FLOOR_PATH = "/bench/floor/write/"
 PAGE_CACHED = {"signed_in_floor", "home", "verify", "lesson", "my_training", "report"}
 PDF_MEDIAN_MS = 50
 CSV_RSS_MB = 50
@@ -250,6 +252,7 @@ def measure_database(args: Namespace, url: str) -> None:
 
     content_changed()  # the shared page cache may hold another database's pages
     fixtures = Fixtures()
+    fixtures.reset_attempts()  # a run leaves attempts open
     queries = fixtures.count_queries()
     fixtures.reset_attempts()
     only = set(args.only.split(",")) if args.only else None
@@ -434,6 +437,11 @@ class Fixtures:
                 assert response.status_code == 200, (key, path, response.status_code)
                 seen.append(len(captured))
             counts[key] = str(seen[-1]) if seen[1] == seen[-1] else f"{seen[-1]} ({seen[1]})"
+        client = self.client(self.learner)
+        with CaptureQueriesContext(connection) as captured:
+            response = client.post(WRITE_FLOOR_PATH)
+        assert response.status_code == 200, response.status_code
+        counts["write_floor"] = str(len(captured))
         user, token = self.attempt_learners[-1]
         client = Client(HTTP_AUTHORIZATION=f"Token {token}")
         module = self.modules[-1]
@@ -603,6 +611,13 @@ class Load:
     def run(self, key: str) -> dict:
         if key in ("attempt_start", "attempt_submit"):
             return self._attempts(key)
+        if key == "write_floor":
+            headers = ["-H", f"Cookie: {self.cookie(self.fixtures.learner)}"]
+            with tempfile.NamedTemporaryFile("w", suffix=".lua") as lua:
+                lua.write('wrk.method = "POST"\n')
+                lua.flush()
+                extra = [*headers, "-s", lua.name]
+                return self._wrk(WRITE_FLOOR_PATH, extra, self.args.connections)
         path, user = self.urls[key]
         status, _ = self.fetch(path, user)  # warm-up; urllib follows no redirect to sign-in
         assert status == 200, (key, status)

@@ -37,6 +37,7 @@ if settings.BENCH_FLOOR_VIEWS:
     urlpatterns += [
         path("bench/floor/", floor_views.floor),
         path("bench/floor/signed-in/", floor_views.signed_in_floor),
+        path("bench/floor/write/", floor_views.write_floor),
     ]
 
 urlpatterns.append(path("", include(wagtail_urls)))

@@ -48,7 +48,7 @@ SEED_VERSION = "1"  # bump when the fixtures below change shape
 ENDPOINTS = [
     ("floor", "anonymous floor (constant view)", None, None),
     ("signed_in_floor", "signed-in floor (same, login_required)", "floor", 0.45),
-    ("write_floor", "write floor (same, + 1 row updated, POST)", "signed_in_floor", None),
+    ("write_floor", "write floor (same, + 1 row inserted, POST)", "signed_in_floor", None),
     ("home", "home page, anonymous", "floor", 0.8),
     ("verify", "certificate verification, public", "floor", 0.8),
     ("lesson", "lesson page, signed in", "signed_in_floor", 0.8),

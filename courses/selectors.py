@@ -76,8 +76,9 @@ def visible_curriculum_ids(user) -> frozenset[int]:
 
 
 def _modules_serving(quiz_id: int) -> list[tuple[int | None, ModulePage]]:
-    """The live modules that serve the quiz, each with its curriculum's id, by path; kept
-    until content changes. Their bodies are left for a page that shows them."""
+    """The live modules that serve the quiz, by path, each with the id of its curriculum (its
+    parent page: modules sit directly under curricula); kept until content changes. Their
+    bodies are left for a page that shows them."""
 
     def load():
         modules = list(
@@ -87,13 +88,10 @@ def _modules_serving(quiz_id: int) -> list[tuple[int | None, ModulePage]]:
             .defer_streamfields()
             .order_by("path")
         )
-        steplen = CurriculumPage.steplen
-        prefixes = {m.path[:n] for m in modules for n in range(steplen, len(m.path), steplen)}
-        curricula = dict(CurriculumPage.objects.filter(path__in=prefixes).values_list("path", "pk"))
-        return [
-            (next((curricula[p] for p in sorted(curricula) if m.path.startswith(p)), None), m)
-            for m in modules
-        ]
+        parent_paths = {m.path[: -ModulePage.steplen] for m in modules}
+        curricula = CurriculumPage.objects.filter(path__in=parent_paths).values_list("path", "pk")
+        parents = dict(curricula)
+        return [(parents.get(m.path[: -ModulePage.steplen]), m) for m in modules]
 
     return remembered(f"modules-serving:{quiz_id}", load)
 

@@ -13,8 +13,9 @@ from lms.page_cache import cached_user, remembered
 
 
 def load_user(user_id):
-    """The user with their Person (None for staff without one), from this worker's cache:
-    every change to the account or the person renews the user's version."""
+    """The user with their Person (none for staff without one), from this worker's memory:
+    every change to the account, the person, their groups or units renews the account
+    version it is kept under (lms.page_cache.remembered)."""
     return cached_user(
         user_id,
         lambda: (

@@ -38,6 +38,18 @@ def reviewed_snippet_models() -> list[type]:
     ]
 
 
+def _active(model, name: str):
+    """The task or workflow of that name, created, or reactivated if an administrator
+    disabled it."""
+    found = model.objects.filter(name=name).first()
+    if found is None:
+        return model.objects.create(name=name)
+    if not found.active:
+        found.active = True
+        found.save(update_fields=["active"])
+    return found
+
+
 @transaction.atomic
 def ensure_review_workflow(home: Page) -> Workflow:
     """Create (or repair) the review workflow and assign it to `home` and to quizzes and
@@ -45,20 +57,10 @@ def ensure_review_workflow(home: Page) -> Workflow:
     administrator are kept."""
     coordinators, _ = Group.objects.get_or_create(name=roles.COORDINATOR)
 
-    task = GroupApprovalTask.objects.filter(name=TASK_NAME).first()
-    if task is None:
-        task = GroupApprovalTask.objects.create(name=TASK_NAME)
-    elif not task.active:
-        task.active = True
-        task.save(update_fields=["active"])
+    task = _active(GroupApprovalTask, TASK_NAME)
     task.groups.add(coordinators)
 
-    workflow = Workflow.objects.filter(name=WORKFLOW_NAME).first()
-    if workflow is None:
-        workflow = Workflow.objects.create(name=WORKFLOW_NAME)
-    elif not workflow.active:
-        workflow.active = True
-        workflow.save(update_fields=["active"])
+    workflow = _active(Workflow, WORKFLOW_NAME)
     if not WorkflowTask.objects.filter(workflow=workflow, task=task).exists():
         next_order = WorkflowTask.objects.filter(workflow=workflow).count()
         WorkflowTask.objects.create(workflow=workflow, task=task, sort_order=next_order)

@@ -9,18 +9,16 @@ from rest_framework.authentication import TokenAuthentication
 from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import AuthenticationFailed
 
-from lms.page_cache import cached_user, remembered
+from lms.page_cache import remembered
 
 
 def load_user(user_id):
     """The user with their Person (none for staff without one), from this worker's memory:
     every change to the account, the person, their groups or units renews the account
     version it is kept under (lms.page_cache.remembered)."""
-    return cached_user(
-        user_id,
-        lambda: (
-            get_user_model()._default_manager.select_related("person").filter(pk=user_id).first()
-        ),
+    users = get_user_model()._default_manager.select_related("person")
+    return remembered(
+        f"account:{user_id}", lambda: users.filter(pk=user_id).first(), user_id=user_id
     )
 
 

@@ -24,6 +24,18 @@ def _next_url(request) -> str:
     return reverse(settings.LOGIN_REDIRECT_URL)
 
 
+def _code_accepted(request, form: CodeForm, device, *, enrolling: bool) -> bool:
+    """A posted code that the device accepts; a refused one is put on the form."""
+    if request.method != "POST" or not form.is_valid():
+        return False
+    refusal = mfa.check_code(
+        request=request, device=device, code=form.cleaned_data["code"], enrolling=enrolling
+    )
+    if refusal is not None:
+        form.add_error("code", refusal)
+    return refusal is None
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def mfa_enrol(request):
@@ -32,12 +44,8 @@ def mfa_enrol(request):
         return redirect(f"{reverse('mfa-verify')}?{urlencode({'next': _next_url(request)})}")
     device = mfa.pending_device(request.user)
     form = CodeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        code = form.cleaned_data["code"]
-        refusal = mfa.check_code(request=request, device=device, code=code, enrolling=True)
-        if refusal is None:
-            return redirect(_next_url(request))
-        form.add_error("code", refusal)
+    if _code_accepted(request, form, device, enrolling=True):
+        return redirect(_next_url(request))
     return render(
         request,
         "registration/mfa_enrol.html",
@@ -59,12 +67,8 @@ def mfa_verify(request):
     if device is None:
         return redirect(f"{reverse('mfa-enrol')}?{urlencode({'next': _next_url(request)})}")
     form = CodeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        code = form.cleaned_data["code"]
-        refusal = mfa.check_code(request=request, device=device, code=code, enrolling=False)
-        if refusal is None:
-            return redirect(_next_url(request))
-        form.add_error("code", refusal)
+    if _code_accepted(request, form, device, enrolling=False):
+        return redirect(_next_url(request))
     return render(
         request, "registration/mfa_verify.html", {"form": form, "next": _next_url(request)}
     )

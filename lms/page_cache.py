@@ -107,13 +107,6 @@ def _in_transaction() -> bool:
     return any(not getattr(block, "_from_testcase", False) for block in blocks)
 
 
-def cached_user(user_id, load):
-    """The user row kept in this worker under the content and user versions (a password
-    change, deactivation or any save renews the user's version, a roster import the content
-    version), so signed-in requests need not query it; `load()` reads it on a miss."""
-    return remembered(f"account:{user_id}", load, user_id=user_id)
-
-
 def _user_key(user_id: int) -> str:
     return f"page-cache:user:{user_id}"
 

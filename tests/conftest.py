@@ -207,6 +207,13 @@ def api_for(db):
 
 
 @pytest.fixture
+def signed_in(client, learner):
+    """The test client, signed in as the learner."""
+    client.force_login(learner.user)
+    return client
+
+
+@pytest.fixture
 def learner_api(api_for, learner):
     return api_for(learner.user)
 

@@ -3,6 +3,8 @@
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from django.test import Client
+
 from assessments.models import Attempt, Choice
 from courses import services
 from lms.models import Person
@@ -93,3 +95,10 @@ def grow(curriculum: CurriculumBundle, learner: Person, *, modules: int, lessons
     for module in curriculum.modules:
         fail_quiz(learner, module)
         pass_module(learner, module)
+
+
+def client_signed_in_as(user) -> Client:
+    """A test client with `user` signed in."""
+    client = Client()
+    client.force_login(user)
+    return client

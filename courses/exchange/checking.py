@@ -152,20 +152,29 @@ def _filename(entry: dict, where: str) -> str:
     return name
 
 
-def _check_images(entries: list) -> dict[str, MediaFile]:
-    image_model = get_image_model()
-    images = {}
+def _media_entries(entries: list, model, kind: str):
+    """Each image or document entry with its place, checked once for what both share: a
+    reference used once, a title that fits the model, a file name and decodable bytes."""
+    seen = set()
     for index, entry in enumerate(entries):
-        where = f"images[{index}]"
+        where = f"{kind}[{index}]"
         entry = _object(entry, where)
         ref = entry.get("ref")
-        if not isinstance(ref, str) or not ref or ref in images:
+        if not isinstance(ref, str) or not ref or ref in seen:
             raise ExchangeError("expected a reference used once", where=f"{where}.ref")
-        title = _fields(image_model, entry, ["title"], where)["title"]
+        seen.add(ref)
+        title = _fields(model, entry, ["title"], where)["title"]
+        yield where, entry, ref, title, _filename(entry, where), _decode(entry, where)
+
+
+def _check_images(entries: list) -> dict[str, MediaFile]:
+    images = {}
+    for where, entry, ref, title, filename, data in _media_entries(
+        entries, get_image_model(), "images"
+    ):
         alt = entry.get("alt") or ""
         if not isinstance(alt, str) or len(alt) > 255:
             raise ExchangeError("expected text of at most 255 characters", where=f"{where}.alt")
-        filename, data = _filename(entry, where), _decode(entry, where)
         try:
             checked = WagtailImageField().clean(SimpleUploadedFile(filename, data))
         except ValidationError as error:
@@ -176,18 +185,12 @@ def _check_images(entries: list) -> dict[str, MediaFile]:
 
 
 def _check_documents(entries: list) -> dict[str, MediaFile]:
-    document_model = get_document_model()
     extensions = getattr(settings, "WAGTAILDOCS_EXTENSIONS", None)
     max_bytes = getattr(settings, "WAGTAILDOCS_MAX_UPLOAD_SIZE", None)
     documents = {}
-    for index, entry in enumerate(entries):
-        where = f"documents[{index}]"
-        entry = _object(entry, where)
-        ref = entry.get("ref")
-        if not isinstance(ref, str) or not ref or ref in documents:
-            raise ExchangeError("expected a reference used once", where=f"{where}.ref")
-        title = _fields(document_model, entry, ["title"], where)["title"]
-        filename, data = _filename(entry, where), _decode(entry, where)
+    for where, _entry, ref, title, filename, data in _media_entries(
+        entries, get_document_model(), "documents"
+    ):
         if extensions:
             try:
                 FileExtensionValidator(extensions)(SimpleUploadedFile(filename, b""))

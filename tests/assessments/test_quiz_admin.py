@@ -3,7 +3,6 @@ publishing only through the Coordinator review workflow, and learners served onl
 published, with past attempts untouched by later edits."""
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 from wagtail.log_actions import registry as log_registry
 from wagtail.models import WorkflowState
@@ -15,25 +14,26 @@ from courses.models import ModuleCompletion
 from lms.audit import Action
 from lms.models import AuditEvent
 from tests.admin_forms import form_errors, quiz_form, quiz_url, quiz_workflow_action_url
-from tests.helpers import complete_lessons, correct_answers, pass_module, start_quiz, submit
+from tests.helpers import (
+    client_signed_in_as,
+    complete_lessons,
+    correct_answers,
+    pass_module,
+    start_quiz,
+    submit,
+)
 
 pytestmark = pytest.mark.django_db
 
 
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
 @pytest.fixture
 def trainer_client(trainer, review_workflow):
-    return signed_in(trainer)
+    return client_signed_in_as(trainer)
 
 
 @pytest.fixture
 def coordinator_client(coordinator, review_workflow):
-    return signed_in(coordinator)
+    return client_signed_in_as(coordinator)
 
 
 @pytest.fixture
@@ -385,7 +385,7 @@ def test_published_change_leaves_past_attempts_and_completions_as_they_were(
     assert ModuleCompletion.objects.get(person=learner, module=module.page).attempt_id == attempt.pk
     assert correct_answers(stored.questions) != stored.answers  # the live pool has changed
 
-    learner_client = signed_in(learner.user)
+    learner_client = client_signed_in_as(learner.user)
     page = learner_client.get(reverse("attempt-result", args=[attempt.pk])).content.decode()
     assert "Reworded" not in page
     assert "which option applies?" in page

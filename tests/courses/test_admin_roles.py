@@ -7,7 +7,6 @@ import pytest
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
-from django.test import Client
 from django.urls import reverse
 from wagtail.models import (
     GroupApprovalTask,
@@ -26,14 +25,9 @@ from lms.audit import Action
 from lms.models import AuditEvent
 from tests.admin_forms import page_form, page_workflow_action_url
 from tests.factories import PersonFactory
+from tests.helpers import client_signed_in_as
 
 pytestmark = pytest.mark.django_db
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture
@@ -159,7 +153,7 @@ def test_seeded_site_sends_curriculum_pages_and_quizzes_through_review(db):
 
 @pytest.mark.parametrize("role", ["trainer", "coordinator"])
 def test_authors_open_the_admin(request, review_workflow, role):
-    client = signed_in(request.getfixturevalue(role))
+    client = client_signed_in_as(request.getfixturevalue(role))
     assert client.get("/admin/").status_code == 200
 
 
@@ -167,7 +161,7 @@ def test_authors_open_the_admin(request, review_workflow, role):
 def test_command_staff_and_learners_are_sent_away_from_the_admin(
     request, review_workflow, lesson, role
 ):
-    client = signed_in(request.getfixturevalue(role))
+    client = client_signed_in_as(request.getfixturevalue(role))
     for url in ("/admin/", edit_url(lesson), reverse("wagtailsnippets_assessments_quiz:list")):
         response = client.get(url)
         assert response.status_code == 302, url
@@ -175,7 +169,7 @@ def test_command_staff_and_learners_are_sent_away_from_the_admin(
 
 
 def test_agency_staff_without_a_role_are_sent_away_too(review_workflow, agency_a):
-    client = signed_in(PersonFactory(agency=agency_a).user)
+    client = client_signed_in_as(PersonFactory(agency=agency_a).user)
     assert client.get("/admin/").status_code == 302
 
 
@@ -185,7 +179,7 @@ def test_agency_staff_without_a_role_are_sent_away_too(review_workflow, agency_a
 def test_trainer_opens_the_lesson_editor_with_submit_and_no_publish(
     trainer, review_workflow, lesson
 ):
-    response = signed_in(trainer).get(edit_url(lesson))
+    response = client_signed_in_as(trainer).get(edit_url(lesson))
     assert response.status_code == 200
     html = response.content.decode()
     assert 'name="action-submit"' in html
@@ -194,26 +188,28 @@ def test_trainer_opens_the_lesson_editor_with_submit_and_no_publish(
 
 
 def test_coordinator_opens_the_lesson_editor_with_publish(coordinator, review_workflow, lesson):
-    response = signed_in(coordinator).get(edit_url(lesson))
+    response = client_signed_in_as(coordinator).get(edit_url(lesson))
     assert response.status_code == 200
     assert 'name="action-publish"' in response.content.decode()
 
 
 def test_trainer_posting_publish_saves_a_draft_only(trainer, review_workflow, lesson, learner_user):
-    response = lesson_edit(signed_in(trainer), lesson, "Rewritten by the trainer", "publish")
+    response = lesson_edit(
+        client_signed_in_as(trainer), lesson, "Rewritten by the trainer", "publish"
+    )
 
     assert response.status_code == 302
     lesson.refresh_from_db()
     assert lesson.has_unpublished_changes
     assert "Rewritten by the trainer" in str(lesson.get_latest_revision_as_object().body)
-    assert "Rewritten by the trainer" not in learner_sees(signed_in(learner_user), lesson)
+    assert "Rewritten by the trainer" not in learner_sees(client_signed_in_as(learner_user), lesson)
 
 
 def test_lesson_edit_reaches_learners_only_after_coordinator_approval(
     trainer, coordinator, review_workflow, lesson, learner_user
 ):
-    trainer_client = signed_in(trainer)
-    learner_client = signed_in(learner_user)
+    trainer_client = client_signed_in_as(trainer)
+    learner_client = client_signed_in_as(learner_user)
     assert "Lesson text." in learner_sees(learner_client, lesson)
 
     response = lesson_edit(trainer_client, lesson, "Slow down and listen first.", "submit")
@@ -230,7 +226,7 @@ def test_lesson_edit_reaches_learners_only_after_coordinator_approval(
     assert lesson.workflow_in_progress
     assert "Slow down and listen first." not in learner_sees(learner_client, lesson)
 
-    response = signed_in(coordinator).post(page_workflow_action_url(lesson, "approve"))
+    response = client_signed_in_as(coordinator).post(page_workflow_action_url(lesson, "approve"))
     assert response.status_code == 302
     lesson.refresh_from_db()
     assert not lesson.workflow_in_progress
@@ -245,14 +241,14 @@ def test_lesson_edit_reaches_learners_only_after_coordinator_approval(
 def test_changes_requested_by_the_coordinator_leave_the_lesson_as_it_was(
     trainer, coordinator, review_workflow, lesson, learner_user
 ):
-    lesson_edit(signed_in(trainer), lesson, "A hasty rewrite.", "submit")
+    lesson_edit(client_signed_in_as(trainer), lesson, "A hasty rewrite.", "submit")
     lesson.refresh_from_db()
 
-    response = signed_in(coordinator).post(
+    response = client_signed_in_as(coordinator).post(
         page_workflow_action_url(lesson, "reject"), {"comment": "Cite the policy."}
     )
 
     assert response.status_code == 302
     state = WorkflowState.objects.get(object_id=str(lesson.pk))
     assert state.status == WorkflowState.STATUS_NEEDS_CHANGES
-    assert "A hasty rewrite." not in learner_sees(signed_in(learner_user), lesson)
+    assert "A hasty rewrite." not in learner_sees(client_signed_in_as(learner_user), lesson)

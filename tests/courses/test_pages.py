@@ -14,12 +14,6 @@ from tests.factories import PASSWORD, PersonFactory
 from tests.helpers import complete_lessons, correct_answers, grow, start_quiz
 
 
-@pytest.fixture
-def signed_in(client, learner):
-    client.force_login(learner.user)
-    return client
-
-
 def form_fields(answers: dict[str, list[int]]) -> dict[str, list[str]]:
     """API answers to the quiz form's fields: `q<question id>` with the chosen choice ids."""
     return {f"q{q}": [str(c) for c in choices] for q, choices in answers.items()}

@@ -38,12 +38,6 @@ def search(client, query: str, **params):
     return client.get(reverse("search"), {"q": query, **params})
 
 
-@pytest.fixture
-def signed_in(client, learner):
-    client.force_login(learner.user)
-    return client
-
-
 def test_search_finds_a_live_lesson_by_a_word_in_its_body(signed_in, module):
     lesson = lesson_mentioning(module.page, title="Trust drills", summary="Build trust in drills.")
     index(lesson)

@@ -56,12 +56,6 @@ def answer(person, survey, phase: str, value: int) -> None:
     )
 
 
-@pytest.fixture
-def signed_in(client, learner):
-    client.force_login(learner.user)
-    return client
-
-
 # --- The learner's side -----------------------------------------------------------------------
 
 

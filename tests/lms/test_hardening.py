@@ -24,27 +24,28 @@ REPO = Path(django_settings.BASE_DIR)
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)(?![^>]*type=\"application/json\")[^>]*>", re.I)
 
 
-def production_env(**extra) -> dict[str, str]:
-    """This process's environment without its Django variables (the browser suite sets
-    DJANGO_ALLOW_ASYNC_UNSAFE, which check --deploy rightly warns about), plus `extra`."""
+def run_with_production_settings(arguments: list[str], **env) -> subprocess.CompletedProcess:
+    """Python with `arguments`, in the repository, under the production settings and this
+    process's environment without its Django variables (the browser suite sets
+    DJANGO_ALLOW_ASYNC_UNSAFE, which check --deploy rightly warns about), plus `env`."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_") and k != "DEBUG"}
-    return {**clean, "DJANGO_SETTINGS_MODULE": "lms.settings.production", **extra}
-
-
-def test_production_settings_pass_check_deploy_without_warnings():
-    env = production_env(
-        SECRET_KEY=secrets.token_urlsafe(50),
-        ALLOWED_HOSTS="training.example.gov",
-        DATABASE_URL="postgres://commonground@127.0.0.1:5432/commonground",
-    )
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+    return subprocess.run(  # noqa: S603 (this interpreter, fixed arguments)
+        [sys.executable, *arguments],
         cwd=REPO,
-        env=env,
+        env={**clean, "DJANGO_SETTINGS_MODULE": "lms.settings.production", **env},
         capture_output=True,
         text=True,
         timeout=120,
         check=False,
+    )
+
+
+def test_production_settings_pass_check_deploy_without_warnings():
+    result = run_with_production_settings(
+        ["manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="training.example.gov",
+        DATABASE_URL="postgres://commonground@127.0.0.1:5432/commonground",
     )
 
     assert result.returncode == 0, result.stdout + result.stderr
@@ -58,19 +59,11 @@ def test_production_turns_on_staff_mfa_and_never_debug():
         "settings.CSRF_COOKIE_SECURE, settings.SESSION_COOKIE_HTTPONLY, "
         "settings.SESSION_COOKIE_SAMESITE, settings.SECURE_HSTS_SECONDS)"
     )
-    env = production_env(
+    result = run_with_production_settings(
+        ["-c", f"import django; django.setup(); {code}"],
         SECRET_KEY=secrets.token_urlsafe(50),
         DATABASE_URL="postgres://commonground@127.0.0.1:5432/commonground",
         DEBUG="true",
-    )
-    result = subprocess.run(  # noqa: S603
-        [sys.executable, "-c", f"import django; django.setup(); {code}"],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
     )
 
     assert result.stdout.split() == ["False", "True", "True", "True", "True", "Lax", "31536000"]

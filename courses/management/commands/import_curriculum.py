@@ -1,10 +1,9 @@
-import sys
-
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from courses.exchange import ExchangeError, default_home, import_curriculum, parse_document
 from courses.models import HomePage, LessonPage, ModulePage
+from lms.management.input_files import read_input_file
 
 
 class Command(BaseCommand):
@@ -23,14 +22,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
-        try:
-            if options["file"] == "-":
-                raw = sys.stdin.buffer.read()
-            else:
-                with open(options["file"], "rb") as file:
-                    raw = file.read()
-        except OSError as error:
-            raise CommandError(f"Cannot read {options['file']}: {error.strerror}.") from None
+        raw = read_input_file(options["file"])
         try:
             with transaction.atomic():  # a home page made for the import goes if it fails
                 home = self._home(options["home"])

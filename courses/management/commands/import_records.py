@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from courses.records import RecordsError
 from courses.records.importing import import_records, parse_records
+from lms.management.input_files import read_input_file
 
 
 class Command(BaseCommand):
@@ -18,14 +19,12 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("file", metavar="FILE", help="The JSON file written by export_records.")
+        parser.add_argument(
+            "file", metavar="FILE", help="The export_records file, or - for standard input."
+        )
 
     def handle(self, *args, **options):
-        try:
-            with open(options["file"], "rb") as file:
-                raw = file.read()
-        except OSError as error:
-            raise CommandError(f"Cannot read {options['file']}: {error.strerror}.") from None
+        raw = read_input_file(options["file"])
         try:
             counts = import_records(parse_records(raw))
         except RecordsError as error:

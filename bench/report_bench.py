@@ -644,8 +644,8 @@ class Bench:
         return self.user_model.objects.get(pk=self.command_id)
 
     def rows(self, scope: str):
-        from courses.reports import completion_report, completion_rows
         from lms.models import Person
+        from oversight.reports import completion_report, completion_rows
 
         if scope == "agency":
             return completion_report(viewer=self.command_user(), curriculum=self.curriculum)
@@ -682,7 +682,7 @@ class Bench:
         """The agency's CSV through the API view; everyone's straight from the generator."""
         from django.urls import reverse
 
-        from courses.exports import completion_csv_lines
+        from oversight.exports import completion_csv_lines
 
         if scope == "all":
             return completion_csv_lines(self.rows("all"), self.modules_total)
@@ -712,7 +712,7 @@ def csv_in_child(scope: str, args, url: str) -> dict:
 def measure(args, url: str) -> None:
     from django.db import connection
 
-    from courses.reports import Status, dashboard
+    from oversight.reports import Status, dashboard
 
     load_before = os.getloadavg()[0]
     bench = Bench()

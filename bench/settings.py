@@ -18,7 +18,7 @@ ALLOWED_HOSTS = [*ALLOWED_HOSTS, "testserver"]  # the DRF test client's host nam
 # Only the sixteen seed_demo accounts are hashed; the bench officers get unusable passwords.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MEDIA_ROOT = "/tmp/common-ground-bench-media"  # noqa: S108
-BENCH_FLOOR_VIEWS = True  # /bench/floor/ and /bench/floor/signed-in/ (bench/floor_views.py)
+ROOT_URLCONF = "bench.urls"  # the site plus the floor views (bench/floor_views.py)
 # Persistent connections as in base.py, so the served pages pay what production pays.
 DATABASES = {
     "default": dj_database_url.parse(

@@ -2,23 +2,20 @@
 
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.pagination import PageNumberPagination
-from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from assessments.models import Attempt
 from assessments.selectors import attempt_review
 from courses import serializers as s
-from courses import services
-from courses.certificate_pdf import certificate_pdf_response
-from courses.exports import completion_csv_response
-from courses.models import Certificate, ModulePage, normalise_code
+from courses.certificates.pdf import certificate_pdf_response
+from courses.models import Certificate, normalise_code
 from courses.permissions import require_person, user_can_download_certificate
-from courses.reports import Status, completion_report, parse_filters, record_report_export
-from courses.selectors import (
+from courses.progress import services
+from courses.progress.selectors import (
     certificates_of,
     curricula_visible_to,
     curriculum_outlines,
@@ -26,34 +23,22 @@ from courses.selectors import (
     visible_lessons,
     visible_module_for_quiz,
 )
+from lms.api_schema import error_responses
 from lms.errors import DomainError, ErrorCode
-from lms.models import PersonnelCategory
-from lms.permissions import CanViewAgencyRecords
 from lms.throttles import ScopedRateThrottle
-
-ERRORS = {
-    400: OpenApiResponse(description="Invalid input"),
-    401: OpenApiResponse(description="Not signed in"),
-    403: OpenApiResponse(description="Signed in but not allowed"),
-    404: OpenApiResponse(description="Not found, or not yours to see"),
-    409: OpenApiResponse(description="Conflicts with the current state"),
-    429: OpenApiResponse(description="Too many requests; see Retry-After"),
-}
-
-
-def _errors(*codes):
-    return {code: ERRORS[code] for code in codes}
 
 
 class CurriculumListView(APIView):
-    @extend_schema(responses={200: s.CurriculumOutlineSerializer(many=True), **_errors(401)})
+    @extend_schema(
+        responses={200: s.CurriculumOutlineSerializer(many=True), **error_responses(401)}
+    )
     def get(self, request):
         outlines = curriculum_outlines(curricula_visible_to(request.user))
         return Response(s.CurriculumOutlineSerializer(outlines, many=True).data)
 
 
 class MyProgressView(APIView):
-    @extend_schema(responses={200: s.ProgressSerializer, **_errors(401)})
+    @extend_schema(responses={200: s.ProgressSerializer, **error_responses(401)})
     def get(self, request):
         person = require_person(request.user)
         progress = learner_progress(person, curricula_visible_to(request.user))
@@ -66,7 +51,7 @@ class LessonCompleteView(APIView):
         responses={
             200: s.LessonCompletionSerializer,
             201: s.LessonCompletionSerializer,
-            **_errors(401, 404),
+            **error_responses(401, 404),
         },
     )
     def post(self, request, lesson_id: int):
@@ -82,7 +67,11 @@ class LessonCompleteView(APIView):
 class AttemptStartView(APIView):
     @extend_schema(
         request=None,
-        responses={200: s.AttemptSerializer, 201: s.AttemptSerializer, **_errors(401, 404, 409)},
+        responses={
+            200: s.AttemptSerializer,
+            201: s.AttemptSerializer,
+            **error_responses(401, 404, 409),
+        },
     )
     def post(self, request, quiz_id: int):
         person = require_person(request.user)
@@ -99,7 +88,7 @@ class AttemptStartView(APIView):
 class AttemptSubmitView(APIView):
     @extend_schema(
         request=s.SubmitSerializer,
-        responses={200: s.AttemptResultSerializer, **_errors(400, 401, 404, 409)},
+        responses={200: s.AttemptResultSerializer, **error_responses(400, 401, 404, 409)},
     )
     def post(self, request, attempt_id: int):
         person = require_person(request.user)
@@ -120,7 +109,7 @@ class AttemptSubmitView(APIView):
 
 
 class MyCertificatesView(APIView):
-    @extend_schema(responses={200: s.CertificateSerializer(many=True), **_errors(401)})
+    @extend_schema(responses={200: s.CertificateSerializer(many=True), **error_responses(401)})
     def get(self, request):
         person = require_person(request.user)
         certificates = certificates_of(person)
@@ -133,7 +122,7 @@ class CertificatePdfView(APIView):
     @extend_schema(
         responses={
             (200, "application/pdf"): OpenApiResponse(description="The certificate PDF"),
-            **_errors(401, 404),
+            **error_responses(401, 404),
         }
     )
     def get(self, request, code: str) -> FileResponse:
@@ -149,74 +138,7 @@ class PublicCertificateView(APIView):
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "certificate_verify"
 
-    @extend_schema(responses={200: s.PublicCertificateSerializer, **_errors(404, 429)})
+    @extend_schema(responses={200: s.PublicCertificateSerializer, **error_responses(404, 429)})
     def get(self, request, code: str):
         certificate = get_object_or_404(Certificate, code=normalise_code(code))
         return Response(s.PublicCertificateSerializer(certificate).data)
-
-
-class ReportPagination(PageNumberPagination):
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 500
-
-
-ID = {"type": "integer", "minimum": 0}  # the views answer 400 to anything but digits
-
-REPORT_PARAMETERS = [
-    OpenApiParameter("curriculum", ID, description="Curriculum id (default: the first)."),
-    OpenApiParameter("unit", ID, description="Unit id in your agency."),
-    OpenApiParameter("status", str, enum=list(Status.ALL)),
-    OpenApiParameter("category", str, enum=list(PersonnelCategory.values)),
-]
-
-
-def _modules_total(curriculum) -> int:
-    return ModulePage.objects.live().child_of(curriculum).count()
-
-
-class CompletionReportView(APIView):
-    permission_classes = [IsAuthenticated, CanViewAgencyRecords]
-
-    @extend_schema(
-        parameters=[
-            *REPORT_PARAMETERS,
-            OpenApiParameter("page", {"type": "integer", "minimum": 1}),
-            OpenApiParameter(
-                "page_size",
-                {"type": "integer", "minimum": 1, "maximum": ReportPagination.max_page_size},
-                description=f"Rows a page (default {ReportPagination.page_size}).",
-            ),
-        ],
-        responses={200: s.CompletionReportPageSerializer, **_errors(400, 401, 403, 404)},
-    )
-    def get(self, request):
-        filters = parse_filters(request.user, request.query_params)
-        rows = completion_report(viewer=request.user, **filters)
-        paginator = ReportPagination()
-        page = paginator.paginate_queryset(rows, request, view=self)
-        context = {"modules_total": _modules_total(filters["curriculum"])}
-        return paginator.get_paginated_response(
-            s.CompletionRowSerializer(page, many=True, context=context).data
-        )
-
-
-class CompletionCsvView(APIView):
-    permission_classes = [IsAuthenticated, CanViewAgencyRecords]
-
-    @extend_schema(
-        parameters=REPORT_PARAMETERS,
-        responses={
-            (200, "text/csv"): OpenApiResponse(description="One row per person"),
-            **_errors(400, 401, 403, 404),
-        },
-    )
-    def get(self, request):
-        filters = parse_filters(request.user, request.query_params)
-        rows = completion_report(viewer=request.user, **filters)
-        record_report_export(request.user, filters, fmt="csv")
-        return completion_csv_response(
-            rows,
-            curriculum=filters["curriculum"],
-            modules_total=_modules_total(filters["curriculum"]),
-        )

@@ -56,7 +56,7 @@ class LearnerPage(Page):
         return cache_for_user(super().serve(request, *args, **kwargs))
 
     def get_context(self, request, *args, **kwargs):
-        from courses.selectors import curriculum_of, learner_progress
+        from courses.progress.selectors import curriculum_of, learner_progress
 
         context = super().get_context(request, *args, **kwargs)
         person = viewer_person(request.user)
@@ -154,7 +154,7 @@ class ModulePage(LearnerPage):
             (m for m in progress.modules if m.outline.page.pk == self.pk), None
         )
         if progress:
-            from courses.selectors import with_survey_offers
+            from courses.progress.selectors import with_survey_offers
 
             with_survey_offers(request.user, [progress])
             context["survey_offer"] = next(

@@ -4,7 +4,7 @@ from rest_framework.exceptions import PermissionDenied
 from wagtail.models import GroupPagePermission
 
 from courses.models import Certificate
-from courses.selectors import curricula_visible_to
+from courses.progress.selectors import curricula_visible_to
 from lms import roles
 from lms.models import Person
 from lms.scoping import viewer_person

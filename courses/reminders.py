@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.dateformat import format as format_date
 
 from courses.models import Assignment, CurriculumPage, ModulePage, ReminderKind, ReminderLog
-from courses.reports import Status, completion_rows
+from courses.progress.cycle import Status, completion_rows
 from lms.models import Person
 
 logger = logging.getLogger(__name__)

@@ -1,25 +1,21 @@
 """Perception surveys: the learner's form before and after the training, and the command-staff
 report of the shift, in aggregate only.
 
-When a survey is offered is decided in `courses.selectors.survey_status`; answering it is
+When a survey is offered is decided in `courses.progress.selectors.survey_status`; answering it is
 `assessments.surveys.survey_submit`; the report is `assessments.surveys.survey_shift` over the
 viewer's scoped people. These views only check, render and redirect.
 """
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods
 
 from assessments.models import LikertValue, Survey, SurveyPhase
-from assessments.surveys import COMMENT_MAX_LENGTH, survey_shift, survey_submit
-from courses.charts import survey_shift_svg
-from courses.reports import curricula_for_oversight
-from courses.selectors import (
+from assessments.surveys import COMMENT_MAX_LENGTH, survey_submit
+from courses.progress.selectors import (
     SurveyStatus,
     curricula_visible_to,
     learner_progress,
@@ -28,8 +24,6 @@ from courses.selectors import (
     surveys_answered,
 )
 from lms.errors import DomainError, ErrorCode
-from lms.models import Person
-from lms.permissions import user_can_view_agency_records
 from lms.scoping import viewer_person
 
 PHASE_NAMES = {SurveyPhase.PRE: "before", SurveyPhase.POST: "after"}
@@ -130,41 +124,4 @@ def survey_take(request, curriculum_id: int, phase: str):
             "min_group": settings.SURVEY_MIN_GROUP_SIZE,
         },
         status=400 if error else 200,
-    )
-
-
-@login_required
-@require_GET
-def survey_report(request):
-    """The before/after shift of the viewer's agency (or units), per statement."""
-    if not user_can_view_agency_records(request.user):
-        raise PermissionDenied("Only command staff can see survey reports.")
-    curricula = list(curricula_for_oversight(request.user).filter(survey__isnull=False))
-    chosen = request.GET.get("curriculum", "")
-    if chosen:
-        curriculum = next((c for c in curricula if str(c.pk) == chosen), None)
-        if curriculum is None:
-            raise Http404("No such curriculum.")
-    else:
-        curriculum = curricula[0] if curricula else None
-    report = chart = None
-    if curriculum is not None:
-        survey = Survey.objects.get(pk=curriculum.survey_id)
-        users = get_user_model().objects.filter(
-            pk__in=Person.objects.visible_to(request.user).values("user_id")
-        )
-        report = survey_shift(survey=survey, users=users, min_group=settings.SURVEY_MIN_GROUP_SIZE)
-        chart = None if report.suppressed else survey_shift_svg(report)
-    return render(
-        request,
-        "courses/oversight/surveys.html",
-        {
-            "nav": "oversight",
-            "agency": request.user.person.agency,
-            "curricula": curricula,
-            "curriculum": curriculum,
-            "report": report,
-            "chart": chart,
-            "scale": LikertValue.choices,
-        },
     )

@@ -11,11 +11,11 @@ from django.views.decorators.http import require_GET, require_POST
 
 from assessments.models import Attempt
 from assessments.selectors import attempt_review, attempts_used
-from courses import services
-from courses.certificate_pdf import certificate_pdf_response
+from courses.certificates.pdf import certificate_pdf_response
 from courses.models import Certificate, normalise_code
 from courses.permissions import user_can_download_certificate
-from courses.selectors import (
+from courses.progress import services
+from courses.progress.selectors import (
     certificates_of,
     curricula_visible_to,
     learner_progress,

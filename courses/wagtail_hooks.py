@@ -5,7 +5,7 @@ from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.widgets import Button
 
-from courses import exchange_views
+from courses.authoring import views as exchange_views
 from courses.models import CurriculumPage
 from courses.permissions import user_can_exchange_curricula
 

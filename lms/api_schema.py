@@ -1,4 +1,20 @@
-"""OpenAPI generation: only our v1 API, not the Wagtail admin's internal endpoints."""
+"""OpenAPI generation: only our v1 API, not the Wagtail admin's internal endpoints, and the
+error responses every view declares."""
+
+from drf_spectacular.utils import OpenApiResponse
+
+ERRORS = {
+    400: OpenApiResponse(description="Invalid input"),
+    401: OpenApiResponse(description="Not signed in"),
+    403: OpenApiResponse(description="Signed in but not allowed"),
+    404: OpenApiResponse(description="Not found, or not yours to see"),
+    409: OpenApiResponse(description="Conflicts with the current state"),
+    429: OpenApiResponse(description="Too many requests; see Retry-After"),
+}
+
+
+def error_responses(*codes):
+    return {code: ERRORS[code] for code in codes}
 
 
 def only_v1_endpoints(endpoints, **kwargs):

@@ -5,19 +5,19 @@ reads their own agency, narrowed to their oversight units when they have any.
 Everyone else reads nothing.
 """
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import QuerySet
 
 RECORDS_PERMISSION = "lms.view_agency_records"
 
 
 def viewer_person(user):
-    from lms.models import Person
-
+    """The user's Person, or None (anonymous, or an account with no person such as a superuser)."""
     if not getattr(user, "is_authenticated", False):
         return None
     try:
         return user.person
-    except Person.DoesNotExist:
+    except ObjectDoesNotExist:
         return None
 
 

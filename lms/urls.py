@@ -1,3 +1,6 @@
+"""The site's URL wiring: the top of the dependency order. Apps are mounted by dotted path, so
+no app below imports another above it; Wagtail's catch-all comes last."""
+
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
@@ -21,8 +24,7 @@ urlpatterns = [
     path("accounts/mfa/", mfa_views.mfa_verify, name="mfa-verify"),
     path("accounts/mfa/enrol/", mfa_views.mfa_enrol, name="mfa-enrol"),
     path("api/v1/", include("lms.api")),
-    path("oversight/", include("courses.oversight_urls")),
-    path("oversight/", include("lms.oversight_urls")),
+    path("oversight/", include("oversight.urls")),
     path("", include("courses.urls")),
 ]
 
@@ -30,15 +32,6 @@ if settings.DEBUG:
     from django.conf.urls.static import static
 
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
-
-if settings.BENCH_FLOOR_VIEWS:
-    from bench import floor_views
-
-    urlpatterns += [
-        path("bench/floor/", floor_views.floor),
-        path("bench/floor/signed-in/", floor_views.signed_in_floor),
-        path("bench/floor/write/", floor_views.write_floor),
-    ]
 
 urlpatterns.append(path("", include(wagtail_urls)))
 

@@ -6,7 +6,7 @@ from typing import Any
 from django.test import Client
 
 from assessments.models import Attempt, Choice
-from courses import services
+from courses.progress import services
 from lms.models import Person
 from tests.factories import CurriculumBundle, ModuleBundle, add_module
 

@@ -23,6 +23,7 @@ DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 
 INSTALLED_APPS = [
+    "oversight",
     "courses",
     "assessments",
     "lms",
@@ -229,8 +230,6 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 # --- Performance (bench/README.md has the measurements behind each line) ---------------------
-# The benchmark's constant floor views (bench/floor_views.py); only bench/settings.py sets True.
-BENCH_FLOOR_VIEWS = False
 # Writers take SQLite's lock when their transaction begins. Deferred transactions that read
 # and then write fail at once with "database is locked" when another worker is writing;
 # WAL lets readers go on while one writes.

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from courses.certificate_pdf import render_certificate_pdf
+from courses.certificates.pdf import render_certificate_pdf
 from courses.models import (
     Certificate,
     CertificateStatus,

@@ -18,8 +18,13 @@ from wagtail.images import get_image_model
 from wagtail.models import Page, Site
 
 from assessments.models import Quiz
-from courses import exchange
-from courses.exchange import ExchangeError, export_curriculum, import_curriculum, parse_document
+from courses.authoring import exchange
+from courses.authoring.exchange import (
+    ExchangeError,
+    export_curriculum,
+    import_curriculum,
+    parse_document,
+)
 from courses.models import CurriculumPage, HomePage, LessonPage, ModulePage
 from courses.permissions import user_can_exchange_curricula
 from courses.wagtail_hooks import curriculum_listing_export_button

@@ -6,14 +6,14 @@ from decimal import Decimal
 import pytest
 
 from assessments.models import Attempt
-from courses import services
 from courses.models import (
     Certificate,
     CurriculumCompletion,
     LessonProgress,
     ModuleCompletion,
 )
-from courses.services import add_months
+from courses.progress import services
+from courses.progress.services import add_months
 from lms.errors import DomainError, ErrorCode
 from tests.factories import AssignmentFactory, LessonPageFactory, add_module
 from tests.helpers import (

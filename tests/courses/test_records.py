@@ -13,7 +13,7 @@ from rest_framework.authtoken.models import Token
 
 from assessments.models import SurveyAnswer
 from assessments.surveys import survey_submit
-from courses import services
+from courses.progress import services
 from courses.records import SECTIONS
 from courses.reminders import send_due_reminders
 from lms import roles

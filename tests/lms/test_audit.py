@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assessments.models import Attempt
-from courses import services
 from courses.models import Certificate
+from courses.progress import services
 from lms import audit, roles
 from lms.audit import Action, event_hash, record_event, verify_chain
 from lms.errors import DomainError

@@ -134,7 +134,7 @@ def test_api_responses_carry_the_policy(anon_api, certificate):
 
 # CSRF
 
-TEMPLATE_DIRS = [REPO / app / "templates" for app in ("lms", "courses", "assessments")]
+TEMPLATE_DIRS = [REPO / app / "templates" for app in ("lms", "courses", "assessments", "oversight")]
 POST_FORM = re.compile(r"<form\b[^>]*method=\"post\"[^>]*>(.*?)</form>", re.S | re.I)
 
 

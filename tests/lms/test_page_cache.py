@@ -9,7 +9,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from courses import services
+from courses.progress import services
 from lms.caches import VersionFileCache
 from lms.page_cache import remembered
 from tests.factories import PersonFactory

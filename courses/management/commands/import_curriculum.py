@@ -1,7 +1,12 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from courses.exchange import ExchangeError, default_home, import_curriculum, parse_document
+from courses.authoring.exchange import (
+    ExchangeError,
+    default_home,
+    import_curriculum,
+    parse_document,
+)
 from courses.models import HomePage, LessonPage, ModulePage
 from lms.management.input_files import read_input_file
 

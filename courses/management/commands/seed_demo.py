@@ -14,18 +14,18 @@ from wagtail.models import GroupPagePermission
 
 from assessments.models import Survey, SurveyPhase
 from assessments.surveys import survey_submit
-from courses import services
-from courses.curriculum_data import CurriculumDataError, load_curriculum
+from courses.authoring.curriculum_data import CurriculumDataError, load_curriculum
+from courses.authoring.site import ensure_home_page
+from courses.authoring.workflow import ensure_review_workflow
 from courses.models import Assignment, HomePage, TrainingRecord
-from courses.selectors import (
+from courses.progress import services
+from courses.progress.selectors import (
     SurveyStatus,
     curriculum_outlines,
     learner_progress,
     survey_status,
     surveys_answered,
 )
-from courses.site import ensure_home_page
-from courses.workflow import ensure_review_workflow
 from lms import roles
 from lms.models import Agency, Person, PersonnelCategory, Unit
 

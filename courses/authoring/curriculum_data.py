@@ -1,0 +1,308 @@
+"""Load the curriculum data files (courses/curriculum/*.yaml) into Wagtail pages, quizzes and
+the perception survey.
+
+The files are validated completely before anything is written; loading is idempotent
+(pages, quizzes and the survey that already exist are left as trainers may have edited them).
+"""
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+import yaml
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from assessments.models import (
+    MIN_SURVEY_ITEMS,
+    Choice,
+    Question,
+    QuestionKind,
+    Quiz,
+    Survey,
+    SurveyItem,
+    validate_question_choices,
+)
+from courses.models import CurriculumPage, HomePage, LessonPage, ModulePage
+from lms.sanitize import ALLOWED_TAGS, clean_html, clean_text
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "curriculum"
+MIN_LESSONS = 3
+MIN_WORDS = 1200
+MIN_QUESTIONS = 10
+REQUIRED_BLOCKS = {"scenario", "reflection_prompt", "key_takeaways"}
+RICH_TEXT_PATHS = {"rich_text": [()], "callout": [("text",)], "scenario": [("situation",)]}
+
+
+class CurriculumDataError(ValueError):
+    """A data file breaks the format; the message names the file and the place."""
+
+
+def _words(text: str) -> int:
+    return len(re.sub(r"<[^>]+>", " ", text or "").split())
+
+
+def _block_words(block: dict) -> int:
+    value = block["value"]
+    if isinstance(value, str):
+        return _words(value)
+    total = 0
+    for item in value.values():
+        if isinstance(item, str):
+            total += _words(item)
+        elif isinstance(item, list):
+            total += sum(
+                _words(x) if isinstance(x, str) else sum(_words(str(v)) for v in x.values())
+                for x in item
+            )
+    return total
+
+
+def _check_html(html: str, where: str) -> None:
+    tags = set(re.findall(r"</?\s*([a-zA-Z0-9]+)", html or ""))
+    if tags - ALLOWED_TAGS or "h1" in tags:
+        raise CurriculumDataError(f"{where}: tags not allowed: {sorted(tags - ALLOWED_TAGS)}")
+
+
+@dataclass
+class ModuleData:
+    path: Path
+    data: dict
+
+    @property
+    def number(self) -> int:
+        return self.data["number"]
+
+
+def validate_module(path: Path, data: dict) -> ModuleData:
+    where = path.name
+    for key in (
+        "number",
+        "slug",
+        "title",
+        "summary",
+        "objectives",
+        "minutes",
+        "credit_hours",
+        "lessons",
+        "quiz",
+    ):
+        if key not in data:
+            raise CurriculumDataError(f"{where}: missing '{key}'")
+    if len(data["lessons"]) < MIN_LESSONS:
+        raise CurriculumDataError(f"{where}: needs at least {MIN_LESSONS} lessons")
+    kinds, words = set(), 0
+    for lesson in data["lessons"]:
+        for key in ("slug", "title", "summary", "body"):
+            if key not in lesson:
+                raise CurriculumDataError(f"{where}: lesson {lesson.get('slug')} missing '{key}'")
+        for block in lesson["body"]:
+            kinds.add(block["type"])
+            words += _block_words(block)
+            for field_path in RICH_TEXT_PATHS.get(block["type"], []):
+                html = block["value"]
+                for key in field_path:
+                    html = html[key]
+                _check_html(html, f"{where}: {lesson['slug']}")
+    if missing := REQUIRED_BLOCKS - kinds:
+        raise CurriculumDataError(f"{where}: no {', '.join(sorted(missing))} block")
+    if words < MIN_WORDS:
+        raise CurriculumDataError(f"{where}: {words} words of lessons, fewer than {MIN_WORDS}")
+    questions = data["quiz"]["questions"]
+    if len(questions) < MIN_QUESTIONS:
+        raise CurriculumDataError(f"{where}: quiz pool has fewer than {MIN_QUESTIONS} questions")
+    for number, question in enumerate(questions, start=1):
+        if question["kind"] not in QuestionKind.values or not question.get("explanation"):
+            raise CurriculumDataError(f"{where}: question {number} needs a kind and explanation")
+        try:
+            validate_question_choices(
+                question["kind"],
+                [bool(c["correct"]) for c in question["choices"]],
+                [c["text"] for c in question["choices"]],
+            )
+        except ValidationError as error:
+            raise CurriculumDataError(f"{where}: question {number}: {error.messages[0]}") from None
+    return ModuleData(path=path, data=data)
+
+
+SURVEY_FILE = "survey.yaml"
+STATEMENT_MAX_LENGTH = 300
+
+
+def validate_survey(path: Path, data: dict) -> dict:
+    """The survey file: a title, optional plain intro, at least three plain-text statements."""
+    where = path.name
+    for key in ("title", "items"):
+        if key not in data:
+            raise CurriculumDataError(f"{where}: missing '{key}'")
+    items = data["items"]
+    if len(items) < MIN_SURVEY_ITEMS:
+        raise CurriculumDataError(f"{where}: needs at least {MIN_SURVEY_ITEMS} statements")
+    seen = set()
+    for number, item in enumerate(items, start=1):
+        statement = item.get("statement")
+        if not isinstance(statement, str) or not statement.strip():
+            raise CurriculumDataError(f"{where}: statement {number} is empty")
+        if len(statement) > STATEMENT_MAX_LENGTH or re.search(r"<[^>]+>", statement):
+            raise CurriculumDataError(
+                f"{where}: statement {number} must be plain text of at most "
+                f"{STATEMENT_MAX_LENGTH} characters"
+            )
+        if not isinstance(item.get("allow_comment", False), bool):
+            raise CurriculumDataError(f"{where}: statement {number}: allow_comment is true/false")
+        if statement in seen:
+            raise CurriculumDataError(f"{where}: statement {number} repeats an earlier one")
+        seen.add(statement)
+    return data
+
+
+def read_survey(directory: Path = DATA_DIR) -> dict | None:
+    """The validated survey file, or None when the folder has none."""
+    path = directory / SURVEY_FILE
+    if not path.exists():
+        return None
+    return validate_survey(path, yaml.safe_load(path.read_text()))
+
+
+def read_curriculum(directory: Path = DATA_DIR) -> tuple[dict, list[ModuleData]]:
+    """Read and validate every file; raise CurriculumDataError on the first problem.
+
+    The survey file, when present, is returned in the curriculum data under "survey".
+    """
+    try:
+        curriculum = yaml.safe_load((directory / "curriculum.yaml").read_text())
+        if (survey := read_survey(directory)) is not None:
+            curriculum["survey"] = survey
+        modules = [
+            validate_module(path, yaml.safe_load(path.read_text()))
+            for path in sorted(directory.glob("module-*.yaml"))
+        ]
+    except (OSError, yaml.YAMLError, KeyError, TypeError) as error:
+        raise CurriculumDataError(f"Cannot read curriculum data: {error}") from error
+    numbers = [m.number for m in modules]
+    if len(set(numbers)) != len(numbers):
+        raise CurriculumDataError(f"Module numbers repeat: {numbers}")
+    return curriculum, sorted(modules, key=lambda m: m.number)
+
+
+def _lesson_body(body: list[dict]) -> list[dict]:
+    """YAML blocks to StreamField raw data, HTML passed through the one allow-list."""
+    raw = []
+    for block in body:
+        value = block["value"]
+        if block["type"] == "rich_text":
+            value = clean_html(value)
+        elif block["type"] == "callout":
+            value = {**value, "text": clean_html(value["text"])}
+        elif block["type"] == "scenario":
+            value = {**value, "situation": clean_html(value["situation"])}
+        raw.append({"type": block["type"], "value": value})
+    return raw
+
+
+def _create_quiz(data: dict) -> Quiz:
+    quiz = Quiz.objects.create(
+        title=data["title"],
+        pass_mark=data["pass_mark"],
+        max_attempts=data["max_attempts"],
+        cooldown_minutes=data.get("cooldown_minutes") or 0,
+        time_limit_minutes=data.get("time_limit_minutes"),
+        questions_per_attempt=data.get("questions_per_attempt"),
+        shuffle=data.get("shuffle", True),
+    )
+    for order, item in enumerate(data["questions"]):
+        question = Question.objects.create(
+            quiz=quiz,
+            sort_order=order,
+            kind=item["kind"],
+            prompt=item["prompt"],
+            explanation=item["explanation"],
+        )
+        Choice.objects.bulk_create(
+            Choice(question=question, sort_order=i, text=c["text"], is_correct=bool(c["correct"]))
+            for i, c in enumerate(item["choices"])
+        )
+    quiz.save_revision().publish()  # so attempts can name the revision they were served from
+    return quiz
+
+
+def _create_survey(data: dict) -> Survey:
+    survey = Survey.objects.create(title=data["title"], intro=data.get("intro") or "")
+    SurveyItem.objects.bulk_create(
+        SurveyItem(
+            survey=survey,
+            sort_order=order,
+            statement=clean_text(item["statement"]).strip(),
+            allow_comment=bool(item.get("allow_comment", False)),
+        )
+        for order, item in enumerate(data["items"])
+    )
+    survey.save_revision().publish()
+    return survey
+
+
+def _attach_survey(curriculum: CurriculumPage, data: dict | None) -> None:
+    """Give the curriculum the seeded survey when it has none (created once, found by title).
+
+    A curriculum with a draft in progress is left alone: publishing over it would bury the
+    trainer's draft; a coordinator attaches the survey in the admin instead.
+    """
+    if data is None or curriculum.survey_id or curriculum.has_unpublished_changes:
+        return
+    survey = Survey.objects.filter(title=data["title"]).first() or _create_survey(data)
+    curriculum.survey = survey
+    curriculum.save_revision().publish()
+
+
+def _child(parent, model, slug: str):
+    return model.objects.child_of(parent).filter(slug=slug).first()
+
+
+@transaction.atomic
+def load_curriculum(home: HomePage, directory: Path = DATA_DIR) -> tuple[CurriculumPage, int]:
+    """Create whatever of the curriculum is missing below `home`. Returns (page, pages created)."""
+    data, modules = read_curriculum(directory)
+    created = 0
+    curriculum = _child(home, CurriculumPage, data["slug"])
+    if curriculum is None:
+        curriculum = home.add_child(
+            instance=CurriculumPage(
+                title=data["title"],
+                slug=data["slug"],
+                summary=data["summary"],
+                intro=clean_html(data["intro"]),
+            )
+        )
+        created += 1
+    for module in modules:
+        m = module.data
+        page = _child(curriculum, ModulePage, m["slug"])
+        if page is None:
+            page = curriculum.add_child(
+                instance=ModulePage(
+                    title=m["title"],
+                    slug=m["slug"],
+                    number=m["number"],
+                    summary=m["summary"],
+                    objectives=[{"type": "objective", "value": o} for o in m["objectives"]],
+                    minutes=m["minutes"],
+                    credit_hours=Decimal(str(m["credit_hours"])),
+                    quiz=_create_quiz(m["quiz"]),
+                )
+            )
+            created += 1
+        for lesson in m["lessons"]:
+            if _child(page, LessonPage, lesson["slug"]) is None:
+                page.add_child(
+                    instance=LessonPage(
+                        title=lesson["title"],
+                        slug=lesson["slug"],
+                        summary=lesson["summary"],
+                        minutes=lesson.get("minutes", 10),
+                        body=_lesson_body(lesson["body"]),
+                    )
+                )
+                created += 1
+    _attach_survey(curriculum, data.get("survey"))
+    return curriculum, created

@@ -1,0 +1,383 @@
+"""Import, first step: the whole document checked, nothing written. Errors name the place."""
+
+import base64
+import binascii
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.validators import FileExtensionValidator
+from django.db import models
+from wagtail import blocks
+from wagtail.documents import get_document_model
+from wagtail.documents.blocks import DocumentChooserBlock
+from wagtail.images import get_image_model
+from wagtail.images.blocks import ImageChooserBlock
+from wagtail.images.fields import WagtailImageField
+from wagtail.models import Page
+
+from assessments.models import Choice, Question, Quiz, validate_question_choices
+from courses.authoring.exchange.format import (
+    FORMAT,
+    MAX_FILE_BYTES,
+    QUIZ_FIELDS,
+    VERSION,
+    ExchangeError,
+    first_block_error,
+    map_raw,
+    survey_model,
+    survey_settings,
+)
+from courses.models import CurriculumPage, HomePage, LessonPage, ModulePage
+from lms.errors import ErrorCode
+from lms.sanitize import clean_html
+
+
+@dataclass
+class MediaFile:
+    ref: str
+    title: str
+    filename: str
+    data: bytes
+    alt: str = ""
+    width: int = 0
+    height: int = 0
+
+
+@dataclass
+class LessonPlan:
+    fields: dict
+    body: list  # raw StreamField data, images and documents still by reference
+    where: str  # the lesson's place in the document: "modules[0].lessons[2]"
+
+
+@dataclass
+class ModulePlan:
+    fields: dict
+    quiz: dict | None
+    lessons: list[LessonPlan] = field(default_factory=list)
+
+
+@dataclass
+class Plan:
+    curriculum: dict
+    survey: dict | None
+    modules: list[ModulePlan]
+    images: dict[str, MediaFile]
+    documents: dict[str, MediaFile]
+
+
+def _json_type_ok(model_field: models.Field, value: Any) -> bool:
+    if value is None:
+        return True  # the field says whether it may be empty
+    if isinstance(model_field, models.BooleanField):
+        return isinstance(value, bool)
+    if isinstance(model_field, models.DecimalField):
+        return isinstance(value, str | int | float) and not isinstance(value, bool)
+    if isinstance(model_field, models.IntegerField):
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, str)
+
+
+def _object(data: Any, where: str) -> dict:
+    if not isinstance(data, dict):
+        raise ExchangeError("expected an object", where=where)
+    return data
+
+
+def _at(where: str, key: str) -> str:
+    return f"{where}.{key}" if where else key
+
+
+def _list(data: dict, key: str, where: str, *, required: bool = True) -> list:
+    if key not in data and not required:
+        return []
+    value = data.get(key)
+    if not isinstance(value, list):
+        raise ExchangeError("expected a list" if key in data else "missing", where=_at(where, key))
+    return value
+
+
+def _fields(model, data: dict, names, where: str, *, optional=()) -> dict:
+    """Values for `names`, each cleaned by the model field itself (type, length, range)."""
+    values = {}
+    for name in names:
+        here = _at(where, name)
+        if name not in data:
+            if name in optional:
+                continue
+            raise ExchangeError("missing", where=here)
+        model_field = model._meta.get_field(name)
+        if not _json_type_ok(model_field, data[name]):
+            raise ExchangeError(f"unexpected value {data[name]!r}", where=here)
+        try:
+            values[name] = model_field.clean(data[name], None)
+        except ValidationError as error:
+            raise ExchangeError(" ".join(error.messages), where=here) from None
+    return values
+
+
+def _unique(values: list, place: Callable[[int], str]) -> None:
+    """Each value once; a repeat is reported where it repeats, naming the first use."""
+    first: dict = {}
+    for index, value in enumerate(values):
+        if value in first:
+            raise ExchangeError(
+                f"{value!r} is already used by {place(first[value])}", where=place(index)
+            )
+        first[value] = index
+
+
+def _decode(entry: dict, where: str) -> bytes:
+    if not isinstance(entry.get("data"), str):
+        raise ExchangeError(
+            "missing" if "data" not in entry else "expected text", where=f"{where}.data"
+        )
+    try:
+        return base64.b64decode(entry["data"], validate=True)
+    except (binascii.Error, ValueError):
+        raise ExchangeError("not valid base64", where=f"{where}.data") from None
+
+
+def _filename(entry: dict, where: str) -> str:
+    name = entry.get("filename")
+    name = os.path.basename(name.replace("\\", "/")) if isinstance(name, str) else ""
+    if not name.strip(". "):
+        raise ExchangeError("expected a file name", where=f"{where}.filename")
+    return name
+
+
+def _media_entries(entries: list, model, kind: str):
+    """Each image or document entry with its place, checked once for what both share: a
+    reference used once, a title that fits the model, a file name and decodable bytes."""
+    seen = set()
+    for index, entry in enumerate(entries):
+        where = f"{kind}[{index}]"
+        entry = _object(entry, where)
+        ref = entry.get("ref")
+        if not isinstance(ref, str) or not ref or ref in seen:
+            raise ExchangeError("expected a reference used once", where=f"{where}.ref")
+        seen.add(ref)
+        title = _fields(model, entry, ["title"], where)["title"]
+        yield where, entry, ref, title, _filename(entry, where), _decode(entry, where)
+
+
+def _check_images(entries: list) -> dict[str, MediaFile]:
+    images = {}
+    for where, entry, ref, title, filename, data in _media_entries(
+        entries, get_image_model(), "images"
+    ):
+        alt = entry.get("alt") or ""
+        if not isinstance(alt, str) or len(alt) > 255:
+            raise ExchangeError("expected text of at most 255 characters", where=f"{where}.alt")
+        try:
+            checked = WagtailImageField().clean(SimpleUploadedFile(filename, data))
+        except ValidationError as error:
+            raise ExchangeError(" ".join(error.messages), where=f"{where}.data") from None
+        width, height = checked.image.get_size()
+        images[ref] = MediaFile(ref, title, filename, data, alt=alt, width=width, height=height)
+    return images
+
+
+def _check_documents(entries: list) -> dict[str, MediaFile]:
+    extensions = getattr(settings, "WAGTAILDOCS_EXTENSIONS", None)
+    max_bytes = getattr(settings, "WAGTAILDOCS_MAX_UPLOAD_SIZE", None)
+    documents = {}
+    for where, _entry, ref, title, filename, data in _media_entries(
+        entries, get_document_model(), "documents"
+    ):
+        if extensions:
+            try:
+                FileExtensionValidator(extensions)(SimpleUploadedFile(filename, b""))
+            except ValidationError as error:
+                raise ExchangeError(" ".join(error.messages), where=f"{where}.filename") from None
+        if max_bytes and len(data) > max_bytes:
+            raise ExchangeError(f"larger than {max_bytes} bytes", where=f"{where}.data")
+        documents[ref] = MediaFile(ref, title, filename, data)
+    return documents
+
+
+def _check_body(raw: Any, where: str, images: dict, documents: dict) -> list:
+    """Shape, block types and media references of a lesson body; rich text sanitised."""
+
+    def leaf(block: blocks.Block, value: Any, here: str) -> Any:
+        for chooser, refs, kind in (
+            (ImageChooserBlock, images, "image"),
+            (DocumentChooserBlock, documents, "document"),
+        ):
+            if isinstance(block, chooser):
+                if value is not None and (not isinstance(value, str) or value not in refs):
+                    raise ExchangeError(f"unknown {kind} reference {value!r}", where=here)
+                return value
+        if isinstance(block, blocks.ChooserBlock):
+            raise ExchangeError(f"a {type(block).__name__} cannot be imported", where=here)
+        if isinstance(block, blocks.RichTextBlock):
+            if value is not None and not isinstance(value, str):
+                raise ExchangeError("expected HTML text", where=here)
+            return clean_html(value)
+        return value
+
+    return map_raw(LessonPage.body.field.stream_block, raw, leaf, where)
+
+
+def _check_quiz(data: dict, where: str) -> dict:
+    optional = set(QUIZ_FIELDS) - {"title", "pass_mark", "max_attempts"}
+    quiz = {"fields": _fields(Quiz, data, QUIZ_FIELDS, where, optional=optional), "questions": []}
+    questions = _list(data, "questions", where)
+    if not questions:
+        raise ExchangeError("a quiz needs at least one question", where=f"{where}.questions")
+    for q_index, question in enumerate(questions):
+        here = f"{where}.questions[{q_index}]"
+        question = _object(question, here)
+        values = _fields(Question, question, ["kind", "prompt", "explanation"], here)
+        values["prompt"] = clean_html(values["prompt"])
+        values["explanation"] = clean_html(values["explanation"])
+        values["sort_order"] = _sort_order(question, q_index, here)
+        choices = []
+        for c_index, choice in enumerate(_list(question, "choices", here)):
+            there = f"{here}.choices[{c_index}]"
+            values_ = _fields(Choice, _object(choice, there), ["text", "is_correct"], there)
+            choices.append({**values_, "sort_order": _sort_order(choice, c_index, there)})
+        try:
+            validate_question_choices(
+                values["kind"], [c["is_correct"] for c in choices], [c["text"] for c in choices]
+            )
+        except ValidationError as error:
+            raise ExchangeError(" ".join(error.messages), where=f"{here}.choices") from None
+        quiz["questions"].append({"fields": values, "choices": choices})
+    per_attempt = quiz["fields"].get("questions_per_attempt")
+    if per_attempt and per_attempt > len(questions):
+        raise ExchangeError(
+            f"the pool has only {len(questions)} questions", where=f"{where}.questions_per_attempt"
+        )
+    return quiz
+
+
+def _sort_order(data: dict, default: int, where: str) -> int:
+    value = data.get("sort_order", default)
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ExchangeError(f"unexpected value {value!r}", where=f"{where}.sort_order")
+    return value
+
+
+def _check_survey(data: Any) -> dict | None:
+    if data is None:
+        return None
+    model = survey_model()
+    if model is None:
+        raise ExchangeError("this site has no perception surveys", where="survey")
+    data = _object(data, "survey")
+    item_model = model._meta.get_field("items").related_model
+    items = _list(data, "items", "survey")
+    if not items:
+        raise ExchangeError("a survey needs at least one statement", where="survey.items")
+    return {
+        "fields": _fields(model, data, ["title", "intro"], "survey", optional={"intro"}),
+        "items": [
+            {
+                **_fields(
+                    item_model,
+                    _object(item, f"survey.items[{i}]"),
+                    ["statement", "allow_comment"],
+                    f"survey.items[{i}]",
+                    optional={"allow_comment"},
+                ),
+                "sort_order": _sort_order(item, i, f"survey.items[{i}]"),
+            }
+            for i, item in enumerate(items)
+        ],
+    }
+
+
+def _check_module(data: Any, where: str, images: dict, documents: dict) -> ModulePlan:
+    data = _object(data, where)
+    names = ["number", "slug", "title", "summary", "minutes", "credit_hours"]
+    values = _fields(ModulePage, data, names, where)
+    objectives = _list(data, "objectives", where, required=False)
+    for index, objective in enumerate(objectives):
+        if not isinstance(objective, str):
+            raise ExchangeError("expected text", where=f"{where}.objectives[{index}]")
+    raw_objectives = [{"type": "objective", "value": o} for o in objectives]
+    objectives_block = ModulePage.objectives.field.stream_block
+    try:
+        values["objectives"] = objectives_block.clean(objectives_block.to_python(raw_objectives))
+    except ValidationError as error:
+        raise first_block_error(error, f"{where}.objectives") from None
+    if "quiz" in data and data["quiz"] is not None:
+        quiz = _check_quiz(_object(data["quiz"], f"{where}.quiz"), f"{where}.quiz")
+    else:
+        quiz = None
+    module = ModulePlan(fields=values, quiz=quiz)
+    lessons = _list(data, "lessons", where)
+    for index, lesson in enumerate(lessons):
+        here = f"{where}.lessons[{index}]"
+        lesson = _object(lesson, here)
+        fields_ = _fields(
+            LessonPage, lesson, ["slug", "title", "summary", "minutes"], here, optional={"minutes"}
+        )
+        if "body" not in lesson:
+            raise ExchangeError("missing", where=f"{here}.body")
+        body = _check_body(lesson["body"], f"{here}.body", images, documents)
+        module.lessons.append(LessonPlan(fields=fields_, body=body, where=here))
+    _unique(
+        [lesson.fields["slug"] for lesson in module.lessons],
+        lambda i: f"{where}.lessons[{i}].slug",
+    )
+    return module
+
+
+def check_document(data: Any, *, home: HomePage) -> Plan:
+    """Everything the import will write, checked; raises ExchangeError at the first problem."""
+    if not isinstance(data, dict):
+        raise ExchangeError("The file does not hold a JSON object.")
+    if data.get("format") != FORMAT:
+        raise ExchangeError(f"not a curriculum export (format is {data.get('format')!r})")
+    if data.get("version") != VERSION:
+        raise ExchangeError(
+            f"version {data.get('version')!r} is not supported (this site reads version {VERSION})"
+        )
+    images = _check_images(_list(data, "images", "", required=False))
+    documents = _check_documents(_list(data, "documents", "", required=False))
+    info = _object(data.get("curriculum"), "curriculum")
+    settings_names = survey_settings()
+    curriculum = _fields(
+        CurriculumPage,
+        info,
+        ["title", "slug", "summary", "intro", *settings_names],
+        "curriculum",
+        optional={"intro", *settings_names},
+    )
+    curriculum["intro"] = clean_html(curriculum.get("intro", ""))
+    modules = [
+        _check_module(module, f"modules[{index}]", images, documents)
+        for index, module in enumerate(_list(data, "modules", ""))
+    ]
+    _unique([m.fields["number"] for m in modules], lambda i: f"modules[{i}].number")
+    _unique([m.fields["slug"] for m in modules], lambda i: f"modules[{i}].slug")
+    survey = _check_survey(data.get("survey"))
+    if Page.objects.child_of(home).filter(slug=curriculum["slug"]).exists():
+        raise ExchangeError(
+            f"“{home.title}” already has a page with the slug “{curriculum['slug']}”; "
+            "delete or rename it first (imports never merge)",
+            where="curriculum.slug",
+            code=ErrorCode.CONFLICT,
+        )
+    return Plan(curriculum, survey, modules, images, documents)
+
+
+def parse_document(raw: bytes | str) -> dict:
+    """The JSON document from an uploaded or read file."""
+    if len(raw) > MAX_FILE_BYTES:
+        raise ExchangeError(f"The file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB.")
+    try:
+        data = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ExchangeError(f"The file is not valid JSON ({error}).") from None
+    if not isinstance(data, dict):
+        raise ExchangeError("The file does not hold a JSON object.")
+    return data

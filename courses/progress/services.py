@@ -1,0 +1,262 @@
+"""The rules of progress: lesson → module → curriculum → certificate, called explicitly in turn.
+
+Every rule first takes the person's `TrainingRecord` for the curriculum with a row lock,
+which serialises concurrent progress of one person in one curriculum; the database
+constraints (one row per person, lesson / module / curriculum and cycle; one certificate
+per completion) are the proof against races. Each change writes its audit event in the
+same transaction.
+"""
+
+import calendar
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from assessments import services as quiz_services
+from assessments.models import Attempt
+from courses.models import (
+    Certificate,
+    CertificateStatus,
+    CurriculumCompletion,
+    CurriculumPage,
+    LessonPage,
+    LessonProgress,
+    ModuleCompletion,
+    ModulePage,
+    TrainingRecord,
+)
+from courses.progress.selectors import assignments_for, curriculum_of, governing_assignment
+from lms.audit import Action, record_event
+from lms.errors import DomainError, ErrorCode
+from lms.models import Person
+from lms.page_cache import content_changed
+
+
+def add_months(moment: datetime, months: int) -> datetime:
+    """Same day-of-month `months` later, clamped to the month's last day (31 Jan + 1 → 28 Feb)."""
+    month_index = moment.month - 1 + months
+    year, month = moment.year + month_index // 12, month_index % 12 + 1
+    day = min(moment.day, calendar.monthrange(year, month)[1])
+    return moment.replace(year=year, month=month, day=day)
+
+
+def _audit(action: str, *, person: Person, obj, data: dict | None = None) -> None:
+    record_event(
+        action=action,
+        actor=person.user,
+        obj=obj,
+        agency_id=person.agency_id,
+        person_id=person.pk,
+        data=data,
+    )
+
+
+def training_record(*, person: Person, curriculum: CurriculumPage) -> TrainingRecord:
+    """The person's record for the curriculum, locked; a new cycle begins here when the last
+    certificate has expired or been revoked."""
+    # The certificate is read only when there is one (cycle_has_ended).
+    record, _ = TrainingRecord.objects.select_for_update().get_or_create(
+        person=person, curriculum=curriculum
+    )
+    now = timezone.now()
+    if record.cycle_has_ended(now):
+        certificate = record.certificate
+        expired = certificate.status_at(now) == CertificateStatus.EXPIRED
+        record.recertify_by = timezone.localdate(certificate.expires_at) if expired else None
+        record.cycle += 1
+        record.cycle_started_at = now
+        record.started_at = None
+        record.modules_completed = 0
+        record.completed_at = None
+        record.certificate = None
+        record.save()
+    return record
+
+
+def _module_lessons_done(*, person: Person, module: ModulePage, cycle: int) -> bool:
+    lesson_ids = list(LessonPage.objects.live().child_of(module).values_list("pk", flat=True))
+    done = LessonProgress.objects.filter(
+        person=person, lesson_id__in=lesson_ids, cycle=cycle
+    ).count()
+    return done >= len(lesson_ids)
+
+
+def _mark_started(record: TrainingRecord) -> None:
+    if record.started_at is None:
+        record.started_at = timezone.now()
+        record.save(update_fields=["started_at"])
+
+
+@transaction.atomic
+def lesson_complete(*, person: Person, lesson: LessonPage) -> tuple[LessonProgress, bool]:
+    """Record that the person read the lesson in this cycle; repeating it keeps the first time.
+
+    A module without a quiz is complete once its lessons are.
+    """
+    record = training_record(person=person, curriculum=curriculum_of(lesson))
+    progress, created = LessonProgress.objects.get_or_create(
+        person=person, lesson=lesson, cycle=record.cycle
+    )
+    if created:
+        _mark_started(record)
+        _audit(Action.LESSON_COMPLETED, person=person, obj=lesson, data={"cycle": record.cycle})
+        module = ModulePage.objects.get(pk=lesson.get_parent().pk)
+        if module.quiz_id is None and _module_lessons_done(
+            person=person, module=module, cycle=record.cycle
+        ):
+            module_complete(person=person, module=module)
+    return progress, created
+
+
+@transaction.atomic
+def module_quiz_start(*, person: Person, module: ModulePage) -> tuple[Attempt, bool]:
+    """Start (or resume) the module's quiz; locked until every lesson is complete, and closed
+    once passed in this cycle."""
+    if module.quiz_id is None:
+        raise DomainError(ErrorCode.NOT_FOUND, "This module has no quiz.")
+    record = training_record(person=person, curriculum=curriculum_of(module))
+    if ModuleCompletion.objects.filter(person=person, module=module, cycle=record.cycle).exists():
+        raise DomainError(ErrorCode.CONFLICT, "You have already passed this module's quiz.")
+    if not _module_lessons_done(person=person, module=module, cycle=record.cycle):
+        raise DomainError(
+            ErrorCode.CONFLICT, "Complete every lesson in this module before taking its quiz."
+        )
+    quiz_services.close_expired_attempts(quiz=module.quiz, user=person.user)
+    attempt, created = quiz_services.attempt_start(
+        quiz=module.quiz, user=person.user, since=record.cycle_started_at
+    )
+    if created:
+        _audit(Action.ATTEMPT_STARTED, person=person, obj=attempt, data={"module": module.pk})
+    return attempt, created
+
+
+def module_quiz_submit(*, person: Person, module: ModulePage, attempt: Attempt, answers) -> Attempt:
+    """Grade the attempt; a pass completes the module, and possibly the curriculum."""
+    curriculum = curriculum_of(module)  # before the transaction, which would not keep it
+    with transaction.atomic():
+        training_record(person=person, curriculum=curriculum)  # locked first, as everywhere
+        attempt = quiz_services.attempt_submit(attempt=attempt, answers=answers)
+        if attempt.user_id == person.user_id and attempt.quiz_id == module.quiz_id:
+            attempt.user, attempt.quiz = person.user, module.quiz  # named in the audit event
+        _audit(
+            Action.ATTEMPT_SUBMITTED,
+            person=person,
+            obj=attempt,
+            data={"module": module.pk, "score": attempt.score, "passed": attempt.passed},
+        )
+        if attempt.passed:
+            module_complete(person=person, module=module, attempt=attempt)
+    return attempt
+
+
+@transaction.atomic(savepoint=False)  # no DomainError: nothing to recover from
+def module_complete(
+    *, person: Person, module: ModulePage, attempt: Attempt | None = None
+) -> ModuleCompletion:
+    """Record the module as complete once per cycle; the first qualifying attempt is kept."""
+    curriculum = curriculum_of(module)
+    record = training_record(person=person, curriculum=curriculum)
+    completion, created = ModuleCompletion.objects.get_or_create(
+        person=person, module=module, cycle=record.cycle, defaults={"attempt": attempt}
+    )
+    if created:
+        _mark_started(record)
+        _audit(Action.MODULE_COMPLETED, person=person, obj=module, data={"cycle": record.cycle})
+        curriculum_complete_if_done(person=person, curriculum=curriculum)
+    return completion
+
+
+@transaction.atomic(savepoint=False)  # no DomainError: nothing to recover from
+def curriculum_complete_if_done(
+    *, person: Person, curriculum: CurriculumPage
+) -> CurriculumCompletion | None:
+    """Update the record's module count; when every live module is complete in this cycle,
+    complete the curriculum and issue its certificate."""
+    record = training_record(person=person, curriculum=curriculum)
+    module_ids = set(ModulePage.objects.live().child_of(curriculum).values_list("pk", flat=True))
+    done = set(
+        ModuleCompletion.objects.filter(
+            person=person, module_id__in=module_ids, cycle=record.cycle
+        ).values_list("module_id", flat=True)
+    )
+    record.modules_completed = len(done)
+    record.save(update_fields=["modules_completed"])
+    if not module_ids or done != module_ids:
+        return None
+    completion, created = CurriculumCompletion.objects.get_or_create(
+        person=person, curriculum=curriculum, cycle=record.cycle
+    )
+    if created:
+        _audit(
+            Action.CURRICULUM_COMPLETED, person=person, obj=curriculum, data={"cycle": record.cycle}
+        )
+        certificate = certificate_issue(person=person, completion=completion)
+        record.completed_at = completion.completed_at
+        record.certificate = certificate
+        record.save(update_fields=["completed_at", "certificate"])
+    return completion
+
+
+def certificate_issue(*, person: Person, completion: CurriculumCompletion) -> Certificate:
+    """Issue the certificate for a completion, exactly once; it expires at the
+    recertification interval of the governing assignment, if it has one."""
+    curriculum = completion.curriculum
+    now = timezone.now()
+    assignment = governing_assignment(
+        person, curriculum.pk, assignments_for(person).filter(curriculum=curriculum)
+    )
+    months = assignment.recertification_months if assignment else None
+    credit_hours = sum(
+        ModulePage.objects.live().child_of(curriculum).values_list("credit_hours", flat=True),
+        start=0,
+    )
+    certificate, created = Certificate.objects.get_or_create(
+        completion=completion,
+        defaults={
+            "person": person,
+            "curriculum": curriculum,
+            "holder_name": person.display_name,
+            "curriculum_title": curriculum.title,
+            "credit_hours": credit_hours,
+            "issued_at": now,
+            "expires_at": add_months(now, months) if months else None,
+        },
+    )
+    if created:
+        _audit(
+            Action.CERTIFICATE_ISSUED,
+            person=person,
+            obj=certificate,
+            data={"code": certificate.code, "expires_at": certificate.expires_at},
+        )
+    return certificate
+
+
+@transaction.atomic
+def certificate_revoke(*, certificate: Certificate, by, reason: str) -> Certificate:
+    """Revoke a certificate with a reason. The holder's cycle ends; they are due again."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(ErrorCode.INVALID, "Give a reason for the revocation.", field="reason")
+    if len(reason) > 1000:
+        raise DomainError(
+            ErrorCode.INVALID, "Keep the reason under 1,000 characters.", field="reason"
+        )
+    locked = Certificate.objects.select_for_update().select_related("person").get(pk=certificate.pk)
+    if locked.revoked_at:
+        raise DomainError(ErrorCode.CONFLICT, "This certificate is already revoked.")
+    locked.revoked_at = timezone.now()
+    locked.revoked_reason = reason
+    locked.revoked_by = by
+    locked.save(update_fields=["revoked_at", "revoked_reason", "revoked_by"])
+    record_event(
+        action=Action.CERTIFICATE_REVOKED,
+        actor=by,
+        obj=locked,
+        agency_id=locked.person.agency_id,
+        person_id=locked.person_id,
+        data={"code": locked.code, "reason": reason},
+    )
+    transaction.on_commit(content_changed)  # its verification page now says revoked
+    return locked

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class OversightConfig(AppConfig):
+    """Command-staff pages and the report API. No models: it reads courses, assessments and
+    lms through their scoped selectors."""
+
+    name = "oversight"
+    verbose_name = "Oversight"

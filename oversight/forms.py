@@ -1,0 +1,176 @@
+"""Forms of the oversight pages. They check input; the rules live in courses.assignments."""
+
+from django import forms
+
+from courses.assignments import (
+    MAX_RECERTIFICATION_MONTHS,
+    MIN_RECERTIFICATION_MONTHS,
+    validate_due_date,
+    validate_recertification_months,
+)
+from courses.models import CurriculumPage
+from lms.errors import DomainError
+from lms.models import Person, Unit
+from lms.scoping import viewer_person
+from oversight.reports import units_for_oversight
+
+
+class TargetKind:
+    AGENCY = "agency"
+    UNIT = "unit"
+    PERSON = "person"
+
+
+class UnitChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Unit) -> str:
+        return obj.name  # all of one agency, so the agency name would only repeat
+
+
+class PersonChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Person) -> str:
+        return f"{obj.display_name} ({obj.badge_number})" if obj.badge_number else obj.display_name
+
+
+class AssignmentChangeForm(forms.Form):
+    """What may change on an assignment: its due date and recertification interval."""
+
+    due_date = forms.DateField(
+        label="Due date",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={
+            "required": "Enter the due date.",
+            "invalid": "Enter a date such as 2027-03-01.",
+        },
+    )
+    recertification_months = forms.IntegerField(
+        label="Recertify every (months)",
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+        help_text=(
+            f"From {MIN_RECERTIFICATION_MONTHS} to {MAX_RECERTIFICATION_MONTHS}. Leave empty "
+            "if certificates do not expire."
+        ),
+        error_messages={"invalid": "Enter a whole number of months, such as 12."},
+    )
+
+    # Service error fields → form fields; anything else becomes a form-wide error.
+    SERVICE_FIELDS = {
+        "due_date": "due_date",
+        "recertification_months": "recertification_months",
+    }
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+    def clean_due_date(self):
+        return self._checked("due_date", validate_due_date)
+
+    def clean_recertification_months(self):
+        return self._checked("recertification_months", validate_recertification_months)
+
+    def _checked(self, name: str, validate):
+        value = self.cleaned_data.get(name)
+        try:
+            validate(value)
+        except DomainError as error:
+            raise forms.ValidationError(error.message, code=error.code) from None
+        return value
+
+    def add_service_error(self, error: DomainError) -> None:
+        """Show a service's refusal on the field it concerns (or above the form)."""
+        self.add_error(self.SERVICE_FIELDS.get(error.field or ""), error.message)
+
+
+class AssignmentForm(AssignmentChangeForm):
+    """A new assignment: a live curriculum for the viewer's agency, one unit or one person.
+
+    Both the unit and the person lists are always shown (the page works without JavaScript);
+    the chosen target kind decides which one is used.
+    """
+
+    curriculum = forms.ModelChoiceField(
+        label="Curriculum",
+        queryset=CurriculumPage.objects.none(),
+        empty_label="Choose a curriculum",
+        error_messages={
+            "required": "Choose a curriculum.",
+            "invalid_choice": "Choose a curriculum from the list.",
+        },
+    )
+    target_kind = forms.ChoiceField(
+        label="Assign to",
+        widget=forms.RadioSelect,
+        choices=[
+            (TargetKind.AGENCY, "Everyone in the agency"),
+            (TargetKind.UNIT, "One unit"),
+            (TargetKind.PERSON, "One person"),
+        ],
+        error_messages={
+            "required": "Choose who the curriculum is for.",
+            "invalid_choice": "Choose the agency, a unit or a person.",
+        },
+    )
+    unit = UnitChoiceField(
+        label="Unit",
+        queryset=None,
+        required=False,
+        empty_label="Choose a unit",
+        help_text="Used when assigning to one unit.",
+        error_messages={"invalid_choice": "Choose a unit from the list."},
+    )
+    person = PersonChoiceField(
+        label="Person",
+        queryset=None,
+        required=False,
+        empty_label="Choose a person",
+        help_text="Used when assigning to one person.",
+        error_messages={"invalid_choice": "Choose a person from the list."},
+    )
+
+    field_order = [
+        "curriculum",
+        "target_kind",
+        "unit",
+        "person",
+        "due_date",
+        "recertification_months",
+    ]
+    SERVICE_FIELDS = {
+        **AssignmentChangeForm.SERVICE_FIELDS,
+        "curriculum": "curriculum",
+        "target": "target_kind",
+        "agency": "target_kind",
+        "unit": "unit",
+        "person": "person",
+    }
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        viewer = viewer_person(user)
+        self.agency = viewer.agency if viewer else None
+        self.fields["curriculum"].queryset = CurriculumPage.objects.live().order_by("title")
+        self.fields["unit"].queryset = units_for_oversight(user).order_by("name")
+        self.fields["person"].queryset = (
+            Person.objects.visible_to(user)
+            .select_related("user")
+            .order_by("user__last_name", "user__first_name", "badge_number")
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        kind = cleaned.get("target_kind")
+        if kind == TargetKind.UNIT and not cleaned.get("unit") and "unit" not in self.errors:
+            self.add_error("unit", "Choose the unit to assign the curriculum to.")
+        if kind == TargetKind.PERSON and not cleaned.get("person") and "person" not in self.errors:
+            self.add_error("person", "Choose the person to assign the curriculum to.")
+        return cleaned
+
+    def target(self) -> dict:
+        """The chosen target as keyword arguments for `assignment_create`."""
+        kind = self.cleaned_data["target_kind"]
+        if kind == TargetKind.UNIT:
+            return {"unit": self.cleaned_data["unit"]}
+        if kind == TargetKind.PERSON:
+            return {"person": self.cleaned_data["person"]}
+        return {"agency": self.agency}

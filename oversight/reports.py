@@ -1,0 +1,217 @@
+"""Oversight reads for command staff: completion by person, unit and module, scores.
+
+Every function takes an already scoped queryset of people (`Person.objects.visible_to`)
+or a viewer, so the agency boundary stays in lms.scoping. Each read is a fixed number
+of queries, whatever the number of officers, modules or completions.
+"""
+
+from dataclasses import dataclass
+
+from django.db.models import (
+    Avg,
+    Count,
+    F,
+    Min,
+    Q,
+    QuerySet,
+)
+
+from assessments.models import Attempt
+from courses.models import Assignment, CurriculumPage, ModuleCompletion, ModulePage
+from courses.progress.cycle import Status, completion_rows
+from lms.models import Person, PersonnelCategory, Unit
+from lms.scoping import oversight_agency_id
+
+
+def curricula_for_oversight(user) -> QuerySet[CurriculumPage]:
+    """Live curricula assigned anywhere in the viewer's agency."""
+    agency_id = oversight_agency_id(user)
+    if agency_id is None:
+        return CurriculumPage.objects.none()
+    assigned = Assignment.objects.filter(
+        Q(agency_id=agency_id) | Q(unit__agency_id=agency_id) | Q(person__agency_id=agency_id)
+    ).values("curriculum_id")
+    return CurriculumPage.objects.live().filter(pk__in=assigned).order_by("path")
+
+
+def units_for_oversight(user) -> QuerySet[Unit]:
+    agency_id = oversight_agency_id(user)
+    return Unit.objects.filter(agency_id=agency_id) if agency_id else Unit.objects.none()
+
+
+@dataclass(frozen=True)
+class ModuleScore:
+    module: ModulePage
+    attempts: int
+    average: float | None
+    lowest: int | None
+
+
+@dataclass(frozen=True)
+class UnitModuleCell:
+    completed: int
+    total: int
+
+    @property
+    def percent(self) -> int:
+        return (100 * self.completed) // self.total if self.total else 0
+
+
+@dataclass
+class UnitRow:
+    unit_id: int | None
+    name: str
+    people: int
+    cells: list[UnitModuleCell]
+
+
+@dataclass
+class Dashboard:
+    curriculum: CurriculumPage
+    modules: list[ModulePage]
+    status_counts: dict[str, int]
+    units: list[UnitRow]
+    scores: list[ModuleScore]
+
+    @property
+    def total(self) -> int:
+        return sum(self.status_counts.values())
+
+    @property
+    def completed_percent(self) -> int:
+        done = self.status_counts[Status.COMPLETED]
+        return (100 * done) // self.total if self.total else 0
+
+
+def dashboard(rows: QuerySet[Person], curriculum: CurriculumPage) -> Dashboard:
+    """Status counts, completion by unit × module and quiz scores for the filtered rows.
+
+    Five queries: modules, status counts, people per unit, completions per unit and module,
+    scores per quiz.
+    """
+    modules = list(
+        ModulePage.objects.live().child_of(curriculum).defer_streamfields().order_by("number")
+    )
+    counts = {s: 0 for s in Status.ALL}
+    for row in rows.order_by().values("status").annotate(n=Count("pk")):
+        counts[row["status"]] = row["n"]
+
+    people_ids = rows.order_by().values("pk")
+    per_unit = list(rows.order_by().values("unit_id", "unit__name").annotate(n=Count("pk")))
+    done = {
+        (row["person__unit_id"], row["module_id"]): row["n"]
+        for row in ModuleCompletion.objects.filter(
+            person_id__in=people_ids,
+            module__in=modules,
+            person__training_records__curriculum=curriculum,
+            cycle=F("person__training_records__cycle"),
+        )
+        .values("person__unit_id", "module_id")
+        .annotate(n=Count("pk"))
+    }
+    units = [
+        UnitRow(
+            unit_id=row["unit_id"],
+            name=row["unit__name"] or "No unit",
+            people=row["n"],
+            cells=[
+                UnitModuleCell(completed=done.get((row["unit_id"], m.pk), 0), total=row["n"])
+                for m in modules
+            ],
+        )
+        for row in sorted(per_unit, key=lambda r: r["unit__name"] or "")
+    ]
+    by_quiz = {
+        row["quiz_id"]: row
+        for row in Attempt.objects.filter(
+            user__person__in=people_ids,
+            quiz_id__in=[m.quiz_id for m in modules if m.quiz_id],
+            submitted_at__isnull=False,
+        )
+        .values("quiz_id")
+        .annotate(average=Avg("score"), lowest=Min("score"), n=Count("pk"))
+    }
+    scores = [
+        ModuleScore(
+            module=m,
+            attempts=by_quiz.get(m.quiz_id, {}).get("n", 0),
+            average=by_quiz.get(m.quiz_id, {}).get("average"),
+            lowest=by_quiz.get(m.quiz_id, {}).get("lowest"),
+        )
+        for m in modules
+    ]
+    return Dashboard(
+        curriculum=curriculum, modules=modules, status_counts=counts, units=units, scores=scores
+    )
+
+
+def parse_filters(user, params) -> dict:
+    """Validate report filters from query parameters against the viewer's scope.
+
+    Returns {"curriculum", "unit", "status", "category"}; raises DomainError (400 for bad
+    values, 404 for ids outside the viewer's agency).
+    """
+    from lms.errors import DomainError, ErrorCode
+
+    curricula = curricula_for_oversight(user)
+    raw_curriculum = params.get("curriculum")
+    if raw_curriculum:
+        if not str(raw_curriculum).isdigit():
+            raise DomainError(ErrorCode.INVALID, "Must be a curriculum id.", field="curriculum")
+        curriculum = curricula.filter(pk=int(raw_curriculum)).first()
+        if curriculum is None:
+            raise DomainError(ErrorCode.NOT_FOUND, "No such curriculum.")
+    else:
+        curriculum = curricula.first()
+        if curriculum is None:
+            raise DomainError(ErrorCode.NOT_FOUND, "No curriculum is assigned in your agency.")
+    unit = None
+    raw_unit = params.get("unit")
+    if raw_unit:
+        if not str(raw_unit).isdigit():
+            raise DomainError(ErrorCode.INVALID, "Must be a unit id.", field="unit")
+        unit = units_for_oversight(user).filter(pk=int(raw_unit)).first()
+        if unit is None:
+            raise DomainError(ErrorCode.NOT_FOUND, "No such unit.")
+    status = params.get("status") or None
+    if status and status not in Status.ALL:
+        raise DomainError(
+            ErrorCode.INVALID, f"Must be one of: {', '.join(Status.ALL)}.", field="status"
+        )
+    category = params.get("category") or None
+    if category and category not in PersonnelCategory.values:
+        raise DomainError(
+            ErrorCode.INVALID,
+            f"Must be one of: {', '.join(PersonnelCategory.values)}.",
+            field="category",
+        )
+    return {"curriculum": curriculum, "unit": unit, "status": status, "category": category}
+
+
+def completion_report(*, viewer, curriculum, unit=None, status=None, category=None):
+    """The completion rows the viewer may see (their agency or units only)."""
+    return completion_rows(
+        Person.objects.visible_to(viewer),
+        curriculum,
+        unit=unit,
+        status=status,
+        category=category,
+    )
+
+
+def record_report_export(user, filters: dict, *, fmt: str) -> None:
+    """Exports leave a trace: who took which slice of the agency's records."""
+    from lms.audit import Action, record_event
+
+    record_event(
+        action=Action.REPORT_EXPORTED,
+        actor=user,
+        obj=filters["curriculum"],
+        agency_id=oversight_agency_id(user),
+        data={
+            "format": fmt,
+            "unit": filters["unit"].pk if filters["unit"] else None,
+            "status": filters["status"],
+            "category": filters["category"],
+        },
+    )

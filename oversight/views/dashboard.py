@@ -1,0 +1,161 @@
+"""Command-staff pages: the agency dashboard, officer transcripts, certificate revocation.
+
+Every read goes through the scoped selectors (`visible_to`, `completion_report`); these
+views only check the role and render.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from assessments.models import Attempt
+from courses.models import Certificate, ModulePage
+from courses.progress import services
+from courses.progress.selectors import certificates_of, curricula_visible_to, learner_progress
+from lms.errors import DomainError, ErrorCode
+from lms.models import AuditEvent, Person, PersonnelCategory
+from lms.page_cache import cache_for_user
+from lms.permissions import user_can_revoke_certificates, user_can_view_agency_records
+from oversight.charts import completion_heatmap_svg
+from oversight.exports import completion_csv_response
+from oversight.reports import (
+    Status,
+    completion_report,
+    curricula_for_oversight,
+    dashboard,
+    parse_filters,
+    record_report_export,
+    units_for_oversight,
+)
+
+PAGE_SIZE = 50
+
+
+def _require_oversight(user) -> None:
+    if not user_can_view_agency_records(user):
+        raise PermissionDenied("Only command staff can see agency records.")
+
+
+def _report_filters(request) -> dict | None:
+    """Report filters. Ids outside the viewer's agency are 404; a bad value is flashed as an
+    error and None returned (the caller sends the viewer back to the dashboard)."""
+    try:
+        return parse_filters(request.user, request.GET)
+    except DomainError as error:
+        if error.code == ErrorCode.NOT_FOUND:
+            raise Http404(error.message) from None
+        messages.error(request, f"{error.field}: {error.message}")
+        return None
+
+
+@login_required
+@require_GET
+def oversight_dashboard(request):
+    _require_oversight(request.user)
+    filters = _report_filters(request)
+    if filters is None:
+        return redirect("oversight-dashboard")
+    curriculum = filters["curriculum"]
+    rows = completion_report(viewer=request.user, **filters)
+    summary = dashboard(rows, curriculum)
+    overdue = completion_report(
+        viewer=request.user,
+        curriculum=curriculum,
+        unit=filters["unit"],
+        category=filters["category"],
+        status=Status.OVERDUE,
+    ).order_by("due_date", "user__last_name")[:10]
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    response = render(
+        request,
+        "oversight/dashboard.html",
+        {
+            "nav": "oversight",
+            "agency": request.user.person.agency,
+            "filters": filters,
+            "curricula": curricula_for_oversight(request.user),
+            "units": units_for_oversight(request.user),
+            "statuses": Status.LABELS,
+            "categories": PersonnelCategory.choices,
+            "summary": summary,
+            "chart": completion_heatmap_svg(summary),
+            "overdue": overdue,
+            "page": page,
+            "query": query.urlencode(),
+        },
+    )
+    # Kept (unfiltered, first page) until a record in the agency or the content changes.
+    return cache_for_user(response, agency_id=request.user.person.agency_id)
+
+
+@login_required
+@require_GET
+def oversight_csv(request):
+    _require_oversight(request.user)
+    filters = _report_filters(request)
+    if filters is None:
+        return redirect("oversight-dashboard")
+    rows = completion_report(viewer=request.user, **filters)
+    record_report_export(request.user, filters, fmt="csv")
+    modules_total = ModulePage.objects.live().child_of(filters["curriculum"]).count()
+    return completion_csv_response(
+        rows, curriculum=filters["curriculum"], modules_total=modules_total
+    )
+
+
+@login_required
+@require_GET
+def transcript(request, person_id: int):
+    _require_oversight(request.user)
+    person = get_object_or_404(
+        Person.objects.visible_to(request.user).select_related("user", "unit", "agency"),
+        pk=person_id,
+    )
+    progress = learner_progress(person, curricula_visible_to(person.user))
+    modules_by_quiz = {m.outline.page.quiz_id: m.outline.page for p in progress for m in p.modules}
+    attempts = [
+        (attempt, modules_by_quiz.get(attempt.quiz_id))
+        for attempt in Attempt.objects.filter(user=person.user)
+        .only("quiz_id", "number", "started_at", "submitted_at", "score", "passed")
+        .order_by("started_at")
+    ]
+    return render(
+        request,
+        "oversight/transcript.html",
+        {
+            "nav": "oversight",
+            "person": person,
+            "progress": progress,
+            "attempts": attempts,
+            "certificates": certificates_of(person),
+            "events": AuditEvent.objects.visible_to(request.user).filter(person_id=person.pk)[:50],
+            "can_revoke": user_can_revoke_certificates(request.user),
+        },
+    )
+
+
+@login_required
+@require_POST
+def certificate_revoke(request, code: str):
+    _require_oversight(request.user)
+    certificate = get_object_or_404(Certificate.objects.visible_to(request.user), code=code)
+    if not user_can_revoke_certificates(request.user):
+        raise PermissionDenied("Only training coordinators can revoke certificates.")
+    try:
+        services.certificate_revoke(
+            certificate=certificate, by=request.user, reason=request.POST.get("reason", "")
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            f"Certificate {certificate.code} revoked. Public verification now says revoked.",
+        )
+    return redirect("oversight-transcript", person_id=certificate.person_id)

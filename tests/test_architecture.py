@@ -1,0 +1,50 @@
+"""The shape of the house: dependencies point one way (README, Architecture).
+
+lms at the bottom, then assessments, courses, oversight; the URL wiring (lms/urls.py,
+lms/api.py) mounts apps by dotted path, so it imports none of them. Every import counts,
+including those inside functions.
+"""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+LAYERS = ["lms", "assessments", "courses", "oversight"]
+
+
+def _imports(path: Path) -> set[str]:
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+def _upward_imports(app: str) -> list[str]:
+    above = [*LAYERS[LAYERS.index(app) + 1 :], "bench", "tests"]
+    found = []
+    for path in sorted((REPO / app).rglob("*.py")):
+        if "migrations" in path.parts:
+            continue
+        for name in _imports(path):
+            if name.split(".")[0] in above:
+                found.append(f"{path.relative_to(REPO)} imports {name}")
+    return found
+
+
+@pytest.mark.parametrize("app", LAYERS)
+def test_no_app_imports_one_above_it(app):
+    assert _upward_imports(app) == []
+
+
+def test_the_finder_sees_an_upward_import(tmp_path, monkeypatch):
+    """The check itself can fail: a module of lms importing courses is reported."""
+    (tmp_path / "lms").mkdir()
+    (tmp_path / "lms" / "bad.py").write_text("def f():\n    from courses.models import X\n")
+    monkeypatch.setattr(f"{__name__}.REPO", tmp_path)
+
+    assert _upward_imports("lms") == ["lms/bad.py imports courses.models"]

@@ -3,13 +3,13 @@
 Writes users (with password hashes and groups), agencies, units, people, assignments,
 attempts (with their question snapshots), lesson progress, module and curriculum
 completions, certificates, training records, survey responses, reminders and the audit trail
-with its chain head. The format is described in `courses/records/__init__.py`; the
+with its chain head. The format is described in `records/format.py`; the
 curriculum itself is not included (`export_curriculum` writes that).
 """
 
 from django.core.management.base import BaseCommand, CommandError
 
-from courses.records.exporting import export_records
+from records.exporting import export_records
 
 
 class Command(BaseCommand):

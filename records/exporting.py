@@ -10,9 +10,9 @@ from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.utils import timezone
 
-from courses.records import CONTENT_REFERENCES, FORMAT, SECTIONS, VERSION, section_fields
-from courses.records.keys import ContentKeys
 from lms.models import AuditChainHead, Person
+from records.format import CONTENT_REFERENCES, FORMAT, SECTIONS, VERSION, section_fields
+from records.keys import ContentKeys
 
 CHUNK = 2000
 

@@ -14,11 +14,11 @@ from rest_framework.authtoken.models import Token
 from assessments.models import SurveyAnswer
 from assessments.surveys import survey_submit
 from courses.progress import services
-from courses.records import SECTIONS
 from courses.reminders import send_due_reminders
 from lms import roles
 from lms.audit import Action, record_event, verify_chain
 from lms.models import AuditChainHead, AuditEvent, Person
+from records.format import SECTIONS
 from tests.factories import PersonFactory, UnitFactory, make_survey
 from tests.helpers import complete_lessons, fail_quiz, pass_module, start_quiz
 

@@ -7,9 +7,9 @@ ids, and the restored audit trail must verify. On any problem nothing is written
 
 from django.core.management.base import BaseCommand, CommandError
 
-from courses.records import RecordsError
-from courses.records.importing import import_records, parse_records
 from lms.management.input_files import read_input_file
+from records.format import RecordsError
+from records.importing import import_records, parse_records
 
 
 class Command(BaseCommand):

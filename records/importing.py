@@ -17,7 +17,9 @@ from django.core.management.color import no_style
 from django.db import DataError, IntegrityError, connection, transaction
 
 from assessments.models import SurveyAnswer
-from courses.records import (
+from lms.audit import Action, append_moved_events, record_event, verify_chain
+from lms.models import AuditChainHead, AuditEvent, Person
+from records.format import (
     CONTENT_REFERENCES,
     FORMAT,
     SECTIONS,
@@ -25,9 +27,7 @@ from courses.records import (
     RecordsError,
     section_fields,
 )
-from courses.records.keys import AMBIGUOUS, ContentKeys
-from lms.audit import Action, append_moved_events, record_event, verify_chain
-from lms.models import AuditChainHead, AuditEvent, Person
+from records.keys import AMBIGUOUS, ContentKeys
 
 BATCH = 1000
 MAX_PROBLEMS = 20

@@ -1,5 +1,6 @@
-"""lms.db.sqlite3: writers of a file database queue on a file lock, released by commit,
-rollback or close: a waiting writer begins when the one before it ends, however long that
+"""lms.db.sqlite3: writers of a file database queue on a file lock, released when the
+transaction ends (commit or rollback, then autocommit again, as `transaction.atomic` does) or
+the connection closes: a waiting writer begins when the one before it ends, however long that
 takes, instead of failing with "database is locked" once SQLite's busy timeout runs out."""
 
 import threading
@@ -35,28 +36,41 @@ def open_database(tmp_path, django_db_blocker):
             wrapper.close()
 
 
-@pytest.mark.parametrize("end", ["_commit", "_rollback", "close"])
+def _begin(wrapper) -> None:
+    """What `transaction.atomic` does to begin the outermost transaction on SQLite."""
+    wrapper.set_autocommit(False, force_begin_transaction_with_broken_autocommit=True)
+
+
+def _end(wrapper, how: str) -> None:
+    if how == "close":
+        wrapper.close()
+        return
+    getattr(wrapper, how)()
+    wrapper.set_autocommit(True)
+
+
+@pytest.mark.parametrize("end", ["commit", "rollback", "close"])
 def test_a_second_writer_waits_until_the_first_ends(open_database, end):
     first = open_database()
-    first._start_transaction_under_autocommit()
+    _begin(first)
     began = threading.Event()
 
     def second_writer():
         second = open_database()
-        second._start_transaction_under_autocommit()
+        _begin(second)
         began.set()
-        second._commit()
+        _end(second, "commit")
 
     thread = threading.Thread(target=second_writer)
     thread.start()
     assert not began.wait(0.5)  # queued behind the first, past SQLite's timeout
-    getattr(first, end)()
+    _end(first, end)
     thread.join(5)
     assert began.is_set()
 
 
 def test_an_in_memory_database_takes_no_file_lock(open_database):
     wrapper = open_database(":memory:")
-    wrapper._start_transaction_under_autocommit()
-    assert wrapper._writers_file is None
-    wrapper._rollback()
+    _begin(wrapper)
+    assert wrapper.writers is None
+    _end(wrapper, "rollback")

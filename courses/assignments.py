@@ -2,9 +2,10 @@
 
 Assignments are changed only through these services. Each checks the target against the
 actor's oversight agency (lms.scoping), so no request can assign, change or remove anything
-in another agency, and writes its audit event in the same transaction. Creating takes a row
-lock on the actor's agency, which serialises concurrent creates and makes the duplicate check
-hold (the table itself has no unique constraint on curriculum and target).
+in another agency, and writes its audit event in the same transaction. The table allows one
+assignment per curriculum and target (three unique constraints: agency, unit, person); creating
+takes a row lock on the actor's agency so that concurrent creates queue and the duplicate check
+answers with a message rather than the constraint's error.
 """
 
 from datetime import date

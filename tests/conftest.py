@@ -88,7 +88,8 @@ def base(django_db_setup, db) -> BaseData:
 @pytest.fixture(autouse=True)
 def _isolated_caches(settings):
     """Wagtail caches site root paths in Django's cache; a rolled-back test must not leave its
-    own there. No test searches, and keeping the search index current only slows page saves."""
+    own there. The index is not kept current on page saves (it only slows them): the search
+    tests (tests/courses/test_search.py) index the pages they search for themselves."""
     settings.WAGTAILSEARCH_BACKENDS = {
         "default": {"BACKEND": "wagtail.search.backends.database", "AUTO_UPDATE": False}
     }

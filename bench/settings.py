@@ -31,7 +31,9 @@ if os.environ.get("BENCH_SQLITE_NO_SYNC") and DATABASES["default"]["ENGINE"].end
     # Seeding only: a throwaway file need not survive a power cut. Measuring runs without it.
     DATABASES["default"]["OPTIONS"] = {"init_command": "PRAGMA synchronous = OFF"}
 elif DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    DATABASES["default"].update(ENGINE=SQLITE_ENGINE, OPTIONS=SQLITE_OPTIONS)
+    # BENCH_SQLITE_ENGINE=django.db.backends.sqlite3 measures without the writers queue.
+    engine = os.environ.get("BENCH_SQLITE_ENGINE", SQLITE_ENGINE)
+    DATABASES["default"].update(ENGINE=engine, OPTIONS=SQLITE_OPTIONS)
 if os.environ.get("BENCH_PG_JIT_OFF") and DATABASES["default"]["ENGINE"].endswith("postgresql"):
     DATABASES["default"]["OPTIONS"] = {"options": "-c jit=off"}
 

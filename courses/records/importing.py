@@ -28,6 +28,7 @@ from courses.records import (
 from courses.records.keys import AMBIGUOUS, ContentKeys
 from lms.audit import Action, append_moved_events, record_event, verify_chain
 from lms.models import AuditChainHead, AuditEvent, Person
+from lms.page_cache import content_changed
 
 BATCH = 1000
 MAX_PROBLEMS = 20
@@ -258,6 +259,7 @@ def _restore(data: dict, decoder: "_Decoder") -> dict[str, int]:
         append_moved_events(moved)
         counts = {name: len(data[name]) for name in SECTIONS}
         record_event(action=Action.RECORDS_IMPORTED, actor_username="import_records", data=counts)
+        transaction.on_commit(content_changed)  # bulk writes: no signal tells the page cache
     return counts
 
 

@@ -20,6 +20,7 @@ from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.db import models, transaction
+from django.db.models.signals import post_migrate
 from rest_framework.authtoken.models import Token
 from wagtail.models import Page, Revision, Site
 
@@ -415,3 +416,14 @@ def test_a_parent_whose_deletion_changes_a_watched_row_is_watched():
                 and field.related_model is not Revision  # a revision is not what is shown
             ):
                 assert field.related_model in WATCHED, f"{model._meta.label}.{field.name}"
+
+
+def test_a_migrate_that_applied_anything_renews_content(learner, curriculum, agency_a, agency_b):
+    """Data migrations write rows without signals; a migrate with nothing to do renews nothing."""
+    world = World(learner=learner, curriculum=curriculum, agency_a=agency_a, agency_b=agency_b)
+    lms_app = apps.get_app_config("lms")
+    before = versions(world)
+    post_migrate.send(sender=lms_app, app_config=lms_app, using="default", plan=[])
+    assert versions(world) == before
+    post_migrate.send(sender=lms_app, app_config=lms_app, using="default", plan=[("m", False)])
+    assert versions(world)["content"] != before["content"]

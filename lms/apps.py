@@ -7,3 +7,6 @@ class LmsConfig(AppConfig):
 
     def ready(self):
         from lms import signals  # noqa: F401  (connects the sign-in audit receivers)
+        from lms.page_cache.signal_handlers import register_signal_handlers
+
+        register_signal_handlers()

@@ -33,7 +33,8 @@ class CachedUserBackend(ModelBackend):
 
 class CachedTokenAuthentication(TokenAuthentication):
     """DRF's token authentication without a query: a key's user id is kept under the content
-    version (deleting a token renews it, courses/signals.py), the user by `load_user`."""
+    version (deleting a token renews it: lms.page_cache.signal_handlers), the user by
+    `load_user`."""
 
     def authenticate_credentials(self, key):
         digest = hashlib.sha256(key.encode()).hexdigest()

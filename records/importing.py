@@ -19,6 +19,7 @@ from django.db import DataError, IntegrityError, connection, transaction
 from assessments.models import SurveyAnswer
 from lms.audit import Action, append_moved_events, record_event, verify_chain
 from lms.models import AuditChainHead, AuditEvent, Person
+from lms.page_cache import content_changed
 from records.format import (
     CONTENT_REFERENCES,
     FORMAT,
@@ -258,6 +259,7 @@ def _restore(data: dict, decoder: "_Decoder") -> dict[str, int]:
         append_moved_events(moved)
         counts = {name: len(data[name]) for name in SECTIONS}
         record_event(action=Action.RECORDS_IMPORTED, actor_username="import_records", data=counts)
+        transaction.on_commit(content_changed)  # bulk writes: no signal tells the page cache
     return counts
 
 

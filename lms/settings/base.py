@@ -193,7 +193,7 @@ SURVEY_MIN_GROUP_SIZE = max(int(os.environ.get("SURVEY_MIN_GROUP_SIZE", "5")), 1
 # station shares one), lock that account / address for 30 minutes. lms.lockout counts and
 # answers; lms.signals audits it.
 # The signed-in user is loaded from the worker's memory, under versions every account change
-# renews (lms/page_cache.py): no query per request for it (Performance, below).
+# renews (lms/page_cache/): no query per request for it (Performance, below).
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "lms.auth_backends.CachedUserBackend",
@@ -247,7 +247,7 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 # is stored in it). Signing out clears the cookie; a password change ends every session.
 SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"
 # "shared": one cache every worker sees, for entries another worker must not serve stale (the
-# page cache versions, lms/page_cache.py): files on this host, Redis when REDIS_URL is set.
+# page cache versions, lms/page_cache/): files on this host, Redis when REDIS_URL is set.
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "shared": {

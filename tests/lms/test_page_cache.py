@@ -1,4 +1,4 @@
-"""The page cache (lms/page_cache.py): served without queries, never stale after a change,
+"""The page cache (lms/page_cache/): served without queries, never stale after a change,
 never one user's page to another."""
 
 import pytest
@@ -15,22 +15,7 @@ from lms.page_cache import remembered
 from tests.factories import PersonFactory
 from tests.helpers import complete_lessons, pass_module
 
-
-@pytest.fixture(autouse=True)
-def shared_cache(settings):
-    """The page cache on: a shared cache for the versions (DummyCache elsewhere in tests)."""
-    settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-        "shared": {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "LOCATION": "page-cache-tests",
-        },
-        "memo": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "memo"},
-    }
-    from django.core.cache import caches
-
-    for alias in ("shared", "default", "memo"):
-        caches[alias].clear()
+pytestmark = pytest.mark.usefixtures("page_cache_on")
 
 
 def browser(user=None) -> Client:

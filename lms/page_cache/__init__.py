@@ -6,23 +6,30 @@ without routing, querying or rendering:
 * `cache_for_anonymous(response, seconds)`: public pages (home, certificate verification),
   stored only for requests with no session, no Authorization and no cookie but the CSRF one.
 * `cache_for_user(response, seconds)`: a signed-in learner's own pages (lessons, modules,
-  My training), stored per user, per CSRF cookie (the page's form token is valid only with
-  it) and per day (due dates turn overdue by the day); never while flash messages wait.
+  My training) and, with `agency_id`, command staff's dashboard, stored per user, per CSRF
+  cookie (the page's form token is valid only with it) and per day (due dates turn overdue
+  by the day); never while flash messages wait.
 
-Keys carry versions kept in the "shared" cache, which every worker sees (files on this host,
-or Redis in production): the content version, renewed whenever a page or quiz is published,
-unpublished, moved or deleted, an assignment changes, a roster is imported, a certificate
-is revoked or an API token deleted; each user's version, renewed whenever their progress,
-attempts, certificates, person record, account or groups change; and each user's account
-version, renewed only by the last three (the wiring is in courses/signals.py). The entries
-themselves live in the worker's own "default" cache: one small shared read per version
-serves a page. Changes that are only the passing of time (an attempt's or a certificate's
-expiry) show within the view's timeout (USER_PAGE_SECONDS).
+Keys carry versions kept in the "shared" cache, which every worker sees: the content version,
+renewed whenever a page or quiz is published, unpublished, moved or deleted, an assignment,
+unit, agency or group changes, a roster is imported, a certificate is revoked or an API token
+deleted; each user's version, renewed whenever their progress, attempts, certificates, person
+record, account or groups change; each agency's version, renewed with its people's (oversight
+pages); and each user's account version, renewed only by changes to the account itself. What
+renews which is declared beside the cache: lms.page_cache.signal_handlers, with the list of
+bulk writes that renew explicitly in tests/lms/test_page_cache_invalidation.py.
+One small shared read per version serves a page. Changes that are only the passing of time
+(an attempt's or a certificate's expiry) show within the view's timeout (USER_PAGE_SECONDS).
 
-`remembered(name, load, user_id=…)` keeps smaller lookups the same way, in the worker's
-"memo" cache: the signed-in user and their person, a token's user, what a learner may see.
-They are keyed on the content and account versions, so a learner's own progress, which
-changes with every answer, does not throw them away.
+Where things live (lms/settings): the versions in files on this host (SHARED_CACHE_DIR), the
+pages in each worker's own memory ("default"); with REDIS_URL (production), both the versions
+and the pages in Redis, shared by every worker and outliving a worker's restart. A renewed version
+makes the old entries unreachable; they expire with their timeout.
+
+`remembered(name, load, user_id=…)` keeps smaller lookups the same way, always in the worker's
+own memory ("memo", even beside Redis: no round trip): the signed-in user and their person, a
+token's user, what a learner may see. They are keyed on the content and account versions, so
+a learner's own progress, which changes with every answer, does not throw them away.
 """
 
 import hashlib

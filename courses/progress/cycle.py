@@ -7,7 +7,8 @@ One rule in two forms, side by side, so a change to one is seen next to the othe
   `cycle_at` (the cycle as it stands, used by the progress services to begin the next one and
   by the attempt limit) and `cycle_standing` (status, due date, overdue; My training);
 - the SQL form, `completion_rows`, annotates the same answers on every assigned person in one
-  query (the oversight reports and the reminders).
+  query (the oversight reports and the reminders); `cycle_number` is `cycle_at(...).number`
+  for queries that reach records through a join (the dashboard's unit × module counts).
 
 The rule:
 

@@ -1,9 +1,11 @@
-"""Reads of quiz attempts."""
+"""Reads of quiz attempts, and the attempt limit."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
 from assessments.grading import Grade, grade
-from assessments.models import Attempt
+from assessments.models import Attempt, Quiz
 
 
 @dataclass
@@ -66,5 +68,21 @@ def attempt_review(attempt: Attempt, *, attempts_left: int) -> AttemptReview:
     )
 
 
-def attempts_used(*, quiz_id: int, user) -> int:
-    return Attempt.objects.filter(quiz_id=quiz_id, user=user).count()
+def counts_toward_limit(started_at: datetime, *, since: datetime | None) -> bool:
+    """Whether an attempt started at `started_at` counts against the quiz's limit. Those
+    started before `since` do not (the caller's earlier certification cycle); None counts all."""
+    return since is None or started_at >= since
+
+
+def attempts_left(*, quiz: Quiz, started: Iterable[datetime], since: datetime | None) -> int:
+    """The attempts a learner may still start: the quiz's limit less the attempts (given by
+    their start times) that count toward it, never below zero. `attempt_start` refuses a new
+    attempt when this is zero, and every page and response that shows a number uses it."""
+    used = sum(1 for started_at in started if counts_toward_limit(started_at, since=since))
+    return max(quiz.max_attempts - used, 0)
+
+
+def quiz_attempts_left(*, quiz: Quiz, user, since: datetime | None) -> int:
+    """`attempts_left` for the user's attempts at the quiz, read in one query."""
+    started = Attempt.objects.filter(quiz=quiz, user=user).values_list("started_at", flat=True)
+    return attempts_left(quiz=quiz, started=started, since=since)

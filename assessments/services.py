@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from assessments.grading import grade, normalise_answers
 from assessments.models import Attempt, Quiz
+from assessments.selectors import attempts_left
 from lms.errors import DomainError, ErrorCode
 from lms.sanitize import clean_html, clean_text
 
@@ -103,8 +104,7 @@ def attempt_start(
         # Never published: the row holds a trainer's draft, which learners must not see.
         raise DomainError(ErrorCode.CONFLICT, "This quiz has not been published yet.")
 
-    used = [a for a in attempts if since is None or a.started_at >= since]
-    if len(used) >= quiz.max_attempts:
+    if attempts_left(quiz=quiz, started=[a.started_at for a in attempts], since=since) == 0:
         raise DomainError(ErrorCode.CONFLICT, "No attempts are left for this quiz.")
     last = attempts[-1] if attempts else None
     if last and not last.passed and quiz.cooldown_minutes:

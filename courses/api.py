@@ -20,6 +20,7 @@ from courses.progress.selectors import (
     curricula_visible_to,
     curriculum_outlines,
     learner_progress,
+    module_attempts_left,
     visible_lessons,
     visible_module_for_quiz,
 )
@@ -102,9 +103,8 @@ class AttemptSubmitView(APIView):
         attempt = services.module_quiz_submit(
             person=person, module=module, attempt=attempt, answers=request.data["answers"]
         )
-        # Attempts are numbered 1, 2, … and none starts while one is open: this is the last.
-        left = module.quiz.max_attempts - attempt.number
-        review = attempt_review(attempt, attempts_left=max(left, 0))
+        left = module_attempts_left(person=person, module=module)
+        review = attempt_review(attempt, attempts_left=left)
         return Response(s.AttemptResultSerializer(review).data)
 
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.dateformat import format as format_date
 
 from courses.models import Assignment, CurriculumPage
-from courses.progress.services import add_months
+from courses.progress.cycle import add_months
 from lms.audit import Action, record_event
 from lms.errors import DomainError, ErrorCode
 from lms.models import Agency, Person, Unit

@@ -428,7 +428,7 @@ class TrainingRecord(models.Model):
     Kept by the progress services in the same transaction as the facts it summarises, so
     reports read one row per person instead of counting completions. A cycle ends when its
     certificate expires or is revoked; the next activity begins a new one, and progress,
-    attempts and completions count from there.
+    attempts and completions count from there (the rule: courses/progress/cycle.py).
     """
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="training_records")
@@ -456,11 +456,6 @@ class TrainingRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person} in {self.curriculum} (cycle {self.cycle})"
-
-    def cycle_has_ended(self, when) -> bool:
-        """True once the cycle's certificate has expired or been revoked."""
-        certificate = self.certificate
-        return certificate is not None and certificate.status_at(when) != CertificateStatus.VALID
 
 
 class ReminderKind(models.TextChoices):

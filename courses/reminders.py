@@ -18,8 +18,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateformat import format as format_date
 
-from courses.models import Assignment, CurriculumPage, ModulePage, ReminderKind, ReminderLog
+from courses.models import Assignment, CurriculumPage, ReminderKind, ReminderLog
 from courses.progress.cycle import Status, completion_rows
+from courses.progress.selectors import modules_total
 from lms.models import Person
 
 logger = logging.getLogger(__name__)
@@ -130,7 +131,7 @@ def reminders_owed(
     curriculum: CurriculumPage, *, days: int, today: date, now: datetime
 ) -> list[Reminder]:
     """Overdue learners, and those not yet done whose due date is within `days` of `today`."""
-    modules_total = ModulePage.objects.live().child_of(curriculum).count()
+    total = modules_total(curriculum)
     rows = (
         completion_rows(Person.objects.all(), curriculum, now=now)
         .filter(user__is_active=True)
@@ -150,7 +151,7 @@ def reminders_owed(
             kind=ReminderKind.OVERDUE if row.status == Status.OVERDUE else ReminderKind.DUE_SOON,
             due_date=row.due_date,
             modules_completed=row.modules_completed,
-            modules_total=modules_total,
+            modules_total=total,
         )
         for row in rows
     ]

@@ -10,7 +10,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from assessments.models import Attempt
-from assessments.selectors import attempt_review, attempts_used
+from assessments.selectors import attempt_review
 from courses.certificates.pdf import certificate_pdf_response
 from courses.models import Certificate, normalise_code
 from courses.permissions import user_can_download_certificate
@@ -19,6 +19,7 @@ from courses.progress.selectors import (
     certificates_of,
     curricula_visible_to,
     learner_progress,
+    module_attempts_left,
     search_hits,
     search_training,
     visible_lessons,
@@ -120,10 +121,17 @@ def attempt_take(request, attempt_id: int):
         {**q, "choices": [{"id": c["id"], "text": c["text"]} for c in q["choices"]]}
         for q in attempt.questions
     ]
+    # Which of this cycle's attempts it is: the open attempt is counted among those used.
+    left = module_attempts_left(person=_person_or_404(request.user), module=module)
     return render(
         request,
         "courses/attempt_take.html",
-        {"attempt": attempt, "module": module, "questions": questions},
+        {
+            "attempt": attempt,
+            "module": module,
+            "questions": questions,
+            "number_in_cycle": module.quiz.max_attempts - left,
+        },
     )
 
 
@@ -166,8 +174,8 @@ def attempt_result(request, attempt_id: int):
     attempt, module = _own_attempt(request, attempt_id)
     if not attempt.is_submitted:
         return redirect("attempt-take", attempt_id=attempt.pk)
-    left = module.quiz.max_attempts - attempts_used(quiz_id=attempt.quiz_id, user=request.user)
-    review = attempt_review(attempt, attempts_left=max(left, 0))
+    left = module_attempts_left(person=_person_or_404(request.user), module=module)
+    review = attempt_review(attempt, attempts_left=left)
     return render(
         request,
         "courses/attempt_result.html",

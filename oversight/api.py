@@ -5,7 +5,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.views import APIView
 
-from courses.models import ModulePage
+from courses.progress.selectors import modules_total
 from lms.api_schema import error_responses
 from lms.models import PersonnelCategory
 from lms.permissions import CanViewAgencyRecords
@@ -30,10 +30,6 @@ REPORT_PARAMETERS = [
 ]
 
 
-def _modules_total(curriculum) -> int:
-    return ModulePage.objects.live().child_of(curriculum).count()
-
-
 class CompletionReportView(APIView):
     permission_classes = [IsAuthenticated, CanViewAgencyRecords]
 
@@ -54,7 +50,7 @@ class CompletionReportView(APIView):
         rows = completion_report(viewer=request.user, **filters)
         paginator = ReportPagination()
         page = paginator.paginate_queryset(rows, request, view=self)
-        context = {"modules_total": _modules_total(filters["curriculum"])}
+        context = {"modules_total": modules_total(filters["curriculum"])}
         return paginator.get_paginated_response(
             s.CompletionRowSerializer(page, many=True, context=context).data
         )
@@ -77,5 +73,5 @@ class CompletionCsvView(APIView):
         return completion_csv_response(
             rows,
             curriculum=filters["curriculum"],
-            modules_total=_modules_total(filters["curriculum"]),
+            modules_total=modules_total(filters["curriculum"]),
         )

@@ -15,10 +15,12 @@ from django.db.models import (
     Q,
     QuerySet,
 )
+from django.utils import timezone
 
 from assessments.models import Attempt
 from courses.models import Assignment, CurriculumPage, ModuleCompletion, ModulePage
-from courses.progress.cycle import Status, completion_rows
+from courses.progress.cycle import Status, completion_rows, cycle_number
+from courses.progress.selectors import live_modules
 from lms.models import Person, PersonnelCategory, Unit
 from lms.scoping import oversight_agency_id
 
@@ -83,15 +85,15 @@ class Dashboard:
         return (100 * done) // self.total if self.total else 0
 
 
-def dashboard(rows: QuerySet[Person], curriculum: CurriculumPage) -> Dashboard:
-    """Status counts, completion by unit × module and quiz scores for the filtered rows.
+def dashboard(rows: QuerySet[Person], curriculum: CurriculumPage, *, now=None) -> Dashboard:
+    """Status counts, completion by unit × module (in each person's current certification
+    cycle, as the rows count them) and quiz scores for the filtered rows.
 
     Five queries: modules, status counts, people per unit, completions per unit and module,
     scores per quiz.
     """
-    modules = list(
-        ModulePage.objects.live().child_of(curriculum).defer_streamfields().order_by("number")
-    )
+    now = now or timezone.now()
+    modules = list(live_modules(curriculum).defer_streamfields().order_by("number"))
     counts = {s: 0 for s in Status.ALL}
     for row in rows.order_by().values("status").annotate(n=Count("pk")):
         counts[row["status"]] = row["n"]
@@ -104,8 +106,11 @@ def dashboard(rows: QuerySet[Person], curriculum: CurriculumPage) -> Dashboard:
             person_id__in=people_ids,
             module__in=modules,
             person__training_records__curriculum=curriculum,
-            cycle=F("person__training_records__cycle"),
         )
+        # Annotated, not filtered on directly: a filter would inner-join the certificate and
+        # lose every record without one.
+        .annotate(current_cycle=cycle_number("person__training_records__", now))
+        .filter(cycle=F("current_cycle"))
         .values("person__unit_id", "module_id")
         .annotate(n=Count("pk"))
     }

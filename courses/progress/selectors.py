@@ -16,6 +16,7 @@ from django.utils import timezone
 from wagtail.models import Page
 
 from assessments.models import Attempt, Quiz, Survey, SurveyPhase, SurveyResponse
+from assessments.selectors import attempts_left, counts_toward_limit, quiz_attempts_left
 from courses.models import (
     Assignment,
     Certificate,
@@ -26,6 +27,7 @@ from courses.models import (
     ModulePage,
     TrainingRecord,
 )
+from courses.progress.cycle import cycle_at, cycle_standing, governing_assignment
 from lms.models import Person
 from lms.page_cache import remembered
 from lms.scoping import viewer_person
@@ -151,6 +153,16 @@ def search_hits(pages) -> list[SearchHit]:
     ]
 
 
+def live_modules(curriculum: CurriculumPage) -> QuerySet[ModulePage]:
+    """The curriculum's live modules (its child pages): those a certificate needs."""
+    return ModulePage.objects.live().child_of(curriculum)
+
+
+def modules_total(curriculum: CurriculumPage) -> int:
+    """How many modules the curriculum's `modules_completed` counts are out of."""
+    return live_modules(curriculum).count()
+
+
 def curriculum_of(page) -> CurriculumPage:
     """The curriculum above a module or lesson page, found by path (kept in the worker until
     content changes)."""
@@ -222,7 +234,8 @@ class ModuleProgress:
     completed_at: datetime | None
     quiz_passed: bool
     best_score: int | None
-    attempts_used: int
+    attempts_used: int  # in this cycle
+    attempts_left: int | None  # None without a quiz
 
     @property
     def lessons_completed(self) -> int:
@@ -247,11 +260,6 @@ class ModuleProgress:
             ),
             None,
         )
-
-    @property
-    def attempts_left(self) -> int | None:
-        quiz = self.outline.quiz
-        return max(quiz.max_attempts - self.attempts_used, 0) if quiz else None
 
     @property
     def steps_total(self) -> int:
@@ -295,41 +303,6 @@ class CurriculumProgress:
         return next((m for m in self.modules if not m.completed_at), None)
 
 
-def governing_assignment(person: Person, curriculum_id: int, assignments) -> Assignment | None:
-    """The most specific assignment (person, then unit, then agency) of a curriculum."""
-    matching = [a for a in assignments if a.curriculum_id == curriculum_id]
-    return max(matching, key=lambda a: (a.specificity, a.due_date), default=None)
-
-
-@dataclass(frozen=True)
-class CycleView:
-    """The cycle a learner is in now, as reads see it (a record whose certificate has run out
-    already counts as the next cycle, before any activity starts it)."""
-
-    number: int
-    since: datetime | None
-    record: TrainingRecord | None
-    fresh: bool
-
-    @property
-    def due_date_override(self) -> date | None:
-        if self.record is None:
-            return None
-        if self.fresh and self.record.certificate and self.record.certificate.expires_at:
-            if self.record.certificate.revoked_at is None:
-                return timezone.localdate(self.record.certificate.expires_at)
-            return None
-        return self.record.recertify_by
-
-
-def current_cycle(record: TrainingRecord | None, now) -> CycleView:
-    if record is None:
-        return CycleView(number=1, since=None, record=None, fresh=False)
-    if record.cycle_has_ended(now):
-        return CycleView(number=record.cycle + 1, since=now, record=record, fresh=True)
-    return CycleView(number=record.cycle, since=record.cycle_started_at, record=record, fresh=False)
-
-
 def learner_progress(person: Person, curricula) -> list[CurriculumProgress]:
     """Everything 'My training' shows, in a fixed number of queries whatever the size."""
     now = timezone.now()
@@ -365,14 +338,20 @@ def learner_progress(person: Person, curricula) -> list[CurriculumProgress]:
 
     result = []
     for outline in outlines:
-        cycle = current_cycle(records.get(outline.page.pk), now)
+        assignment = governing_assignment(assignments, curriculum_id=outline.page.pk)
+        standing = cycle_standing(
+            record=records.get(outline.page.pk), assignment=assignment, now=now
+        )
+        cycle = standing.cycle
         modules = []
         for module in outline.modules:
+            quiz = module.page.quiz
+            started = [a["started_at"] for a in attempts if a["quiz_id"] == module.page.quiz_id]
             in_cycle = [
                 a
                 for a in attempts
                 if a["quiz_id"] == module.page.quiz_id
-                and (cycle.since is None or a["started_at"] >= cycle.since)
+                and counts_toward_limit(a["started_at"], since=cycle.since)
             ]
             scores = [a["score"] for a in in_cycle if a["score"] is not None]
             modules.append(
@@ -387,22 +366,36 @@ def learner_progress(person: Person, curricula) -> list[CurriculumProgress]:
                     quiz_passed=any(a["passed"] for a in in_cycle),
                     best_score=max(scores, default=None),
                     attempts_used=len(in_cycle),
+                    attempts_left=(
+                        attempts_left(quiz=quiz, started=started, since=cycle.since)
+                        if quiz
+                        else None
+                    ),
                 )
             )
-        assignment = governing_assignment(person, outline.page.pk, assignments)
-        record = cycle.record
-        current = record is not None and not cycle.fresh
         result.append(
             CurriculumProgress(
                 outline=outline,
                 modules=modules,
-                completed_at=record.completed_at if current else None,
-                due_date=cycle.due_date_override or (assignment.due_date if assignment else None),
-                certificate=record.certificate if current else None,
+                completed_at=standing.completed_at,
+                due_date=standing.due_date,
+                certificate=cycle.certificate,
                 recertification_months=assignment.recertification_months if assignment else None,
             )
         )
     return result
+
+
+def module_attempts_left(*, person: Person, module: ModulePage, now=None) -> int:
+    """Attempts the person may still start at the module's quiz in their current certification
+    cycle: the number the start rule (`module_quiz_start`) goes by. Two queries."""
+    record = (
+        TrainingRecord.objects.filter(person=person, curriculum=curriculum_of(module))
+        .select_related("certificate")
+        .first()
+    )
+    since = cycle_at(record, now or timezone.now()).since
+    return quiz_attempts_left(quiz=module.quiz, user=person.user, since=since)
 
 
 def certificates_of(person: Person) -> QuerySet[Certificate]:

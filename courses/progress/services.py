@@ -7,9 +7,6 @@ per completion) are the proof against races. Each change writes its audit event 
 same transaction.
 """
 
-import calendar
-from datetime import datetime
-
 from django.db import transaction
 from django.utils import timezone
 
@@ -17,7 +14,6 @@ from assessments import services as quiz_services
 from assessments.models import Attempt
 from courses.models import (
     Certificate,
-    CertificateStatus,
     CurriculumCompletion,
     CurriculumPage,
     LessonPage,
@@ -26,19 +22,12 @@ from courses.models import (
     ModulePage,
     TrainingRecord,
 )
-from courses.progress.selectors import assignments_for, curriculum_of, governing_assignment
+from courses.progress.cycle import certificate_expires_at, governing_assignment, renew
+from courses.progress.selectors import assignments_for, curriculum_of, live_modules
 from lms.audit import Action, record_event
 from lms.errors import DomainError, ErrorCode
 from lms.models import Person
 from lms.page_cache import content_changed
-
-
-def add_months(moment: datetime, months: int) -> datetime:
-    """Same day-of-month `months` later, clamped to the month's last day (31 Jan + 1 → 28 Feb)."""
-    month_index = moment.month - 1 + months
-    year, month = moment.year + month_index // 12, month_index % 12 + 1
-    day = min(moment.day, calendar.monthrange(year, month)[1])
-    return moment.replace(year=year, month=month, day=day)
 
 
 def _audit(action: str, *, person: Person, obj, data: dict | None = None) -> None:
@@ -54,22 +43,12 @@ def _audit(action: str, *, person: Person, obj, data: dict | None = None) -> Non
 
 def training_record(*, person: Person, curriculum: CurriculumPage) -> TrainingRecord:
     """The person's record for the curriculum, locked; a new cycle begins here when the last
-    certificate has expired or been revoked."""
-    # The certificate is read only when there is one (cycle_has_ended).
+    certificate has expired or been revoked (`cycle.renew`)."""
+    # The certificate is read only when there is one.
     record, _ = TrainingRecord.objects.select_for_update().get_or_create(
         person=person, curriculum=curriculum
     )
-    now = timezone.now()
-    if record.cycle_has_ended(now):
-        certificate = record.certificate
-        expired = certificate.status_at(now) == CertificateStatus.EXPIRED
-        record.recertify_by = timezone.localdate(certificate.expires_at) if expired else None
-        record.cycle += 1
-        record.cycle_started_at = now
-        record.started_at = None
-        record.modules_completed = 0
-        record.completed_at = None
-        record.certificate = None
+    if renew(record, timezone.now()):
         record.save()
     return record
 
@@ -174,7 +153,7 @@ def curriculum_complete_if_done(
     """Update the record's module count; when every live module is complete in this cycle,
     complete the curriculum and issue its certificate."""
     record = training_record(person=person, curriculum=curriculum)
-    module_ids = set(ModulePage.objects.live().child_of(curriculum).values_list("pk", flat=True))
+    module_ids = set(live_modules(curriculum).values_list("pk", flat=True))
     done = set(
         ModuleCompletion.objects.filter(
             person=person, module_id__in=module_ids, cycle=record.cycle
@@ -204,11 +183,10 @@ def certificate_issue(*, person: Person, completion: CurriculumCompletion) -> Ce
     curriculum = completion.curriculum
     now = timezone.now()
     assignment = governing_assignment(
-        person, curriculum.pk, assignments_for(person).filter(curriculum=curriculum)
+        assignments_for(person).filter(curriculum=curriculum), curriculum_id=curriculum.pk
     )
-    months = assignment.recertification_months if assignment else None
     credit_hours = sum(
-        ModulePage.objects.live().child_of(curriculum).values_list("credit_hours", flat=True),
+        live_modules(curriculum).values_list("credit_hours", flat=True),
         start=0,
     )
     certificate, created = Certificate.objects.get_or_create(
@@ -220,7 +198,7 @@ def certificate_issue(*, person: Person, completion: CurriculumCompletion) -> Ce
             "curriculum_title": curriculum.title,
             "credit_hours": credit_hours,
             "issued_at": now,
-            "expires_at": add_months(now, months) if months else None,
+            "expires_at": certificate_expires_at(issued_at=now, assignment=assignment),
         },
     )
     if created:

@@ -13,9 +13,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from assessments.models import Attempt
-from courses.models import Certificate, ModulePage
+from courses.models import Certificate
 from courses.progress import services
-from courses.progress.selectors import certificates_of, curricula_visible_to, learner_progress
+from courses.progress.selectors import (
+    certificates_of,
+    curricula_visible_to,
+    learner_progress,
+    modules_total,
+)
 from lms.errors import DomainError, ErrorCode
 from lms.models import AuditEvent, Person, PersonnelCategory
 from lms.page_cache import cache_for_user
@@ -103,9 +108,8 @@ def oversight_csv(request):
         return redirect("oversight-dashboard")
     rows = completion_report(viewer=request.user, **filters)
     record_report_export(request.user, filters, fmt="csv")
-    modules_total = ModulePage.objects.live().child_of(filters["curriculum"]).count()
     return completion_csv_response(
-        rows, curriculum=filters["curriculum"], modules_total=modules_total
+        rows, curriculum=filters["curriculum"], modules_total=modules_total(filters["curriculum"])
     )
 
 

@@ -5,11 +5,19 @@ from datetime import datetime, timedelta
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from assessments.models import Attempt
-from courses.models import ModuleCompletion
+from courses.models import Certificate, ModuleCompletion
 from tests.factories import PersonFactory, make_quiz
-from tests.helpers import complete_lessons, correct_answers, grow, wrong_answers
+from tests.helpers import (
+    complete_lessons,
+    correct_answers,
+    fail_quiz,
+    grow,
+    pass_module,
+    wrong_answers,
+)
 
 QUESTION_KEYS = {"id", "kind", "prompt", "choices"}
 CHOICE_KEYS = {"id", "text"}
@@ -374,6 +382,25 @@ def test_nonexistent_attempt_is_not_found(learner_api, ready):
 def test_result_reports_attempts_left(learner_api, ready):
     body = fail(learner_api, ready)
     assert body["attempts_left"] == 2
+
+
+def test_result_after_recertification_counts_only_this_cycles_attempts(
+    learner_api, learner, curriculum
+):
+    """Cycle 1 took two attempts per module; in cycle 2 the limit counts afresh, as the
+    start rule does, so one failed attempt leaves two."""
+    for module in curriculum.modules:
+        fail_quiz(learner, module)
+        pass_module(learner, module)
+    Certificate.objects.filter(person=learner).update(expires_at=timezone.now() - timedelta(days=1))
+    module = curriculum.modules[0]
+    complete_lessons(learner, module)  # the new cycle's lessons
+    body = fail(learner_api, module)
+    assert body["attempts_left"] == 2
+    fail(learner_api, module)  # the start rule agrees: two more starts are allowed
+    body = fail(learner_api, module)
+    assert body["attempts_left"] == 0
+    assert learner_api.post(start_url(module.quiz.pk)).status_code == 409
 
 
 def test_result_reveals_right_choices_only_after_submission(learner_api, ready):

@@ -1,17 +1,26 @@
 """Officer pages through the Django test client: sign-in, lessons, the quiz form, certificates."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from assessments.models import Attempt
-from courses.models import LessonProgress, ModuleCompletion
+from courses.models import Certificate, LessonProgress, ModuleCompletion
 from lms import roles
 from tests.factories import PASSWORD, PersonFactory
-from tests.helpers import complete_lessons, correct_answers, grow, start_quiz
+from tests.helpers import (
+    complete_lessons,
+    correct_answers,
+    fail_quiz,
+    grow,
+    pass_module,
+    start_quiz,
+)
 
 
 def form_fields(answers: dict[str, list[int]]) -> dict[str, list[str]]:
@@ -179,6 +188,27 @@ def test_result_page_shows_score_and_explanations(signed_in, learner, module):
     assert "0%" in content
     for question in attempt.questions:
         assert question["explanation"] in content
+
+
+def test_result_page_after_recertification_counts_only_this_cycles_attempts(
+    signed_in, learner, curriculum
+):
+    for module in curriculum.modules:
+        fail_quiz(learner, module)
+        pass_module(learner, module)
+    Certificate.objects.filter(person=learner).update(expires_at=timezone.now() - timedelta(days=1))
+    module = curriculum.modules[0]
+    complete_lessons(learner, module)
+    signed_in.post(reverse("quiz-start", args=[module.quiz.pk]))
+    attempt = Attempt.objects.filter(user=learner.user, quiz=module.quiz).latest("number")
+    assert attempt.number == 3  # numbering runs on across cycles; the limit does not
+    take = signed_in.get(reverse("attempt-take", args=[attempt.pk])).content.decode()
+    assert "attempt 1 of 3" in take
+    signed_in.post(reverse("attempt-submit", args=[attempt.pk]), {})
+    content = signed_in.get(reverse("attempt-result", args=[attempt.pk])).content.decode()
+    assert "You have 2 attempts left." in content
+    page = signed_in.get(module.page.url).content.decode()
+    assert "2 attempts left" in page
 
 
 def test_quiz_start_is_refused_while_lessons_are_incomplete(signed_in, module):

@@ -13,7 +13,7 @@ from courses.models import (
     ModuleCompletion,
 )
 from courses.progress import services
-from courses.progress.services import add_months
+from courses.progress.cycle import add_months
 from lms.errors import DomainError, ErrorCode
 from tests.factories import AssignmentFactory, LessonPageFactory, add_module
 from tests.helpers import (

@@ -3,6 +3,7 @@ recertification cycles and constant query counts."""
 
 import csv
 import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -257,6 +258,28 @@ def test_an_expired_certificate_makes_the_holder_due_again(learner, certificate,
     row = completion_rows(Person.objects.all(), curriculum.page).get(pk=learner.pk)
     assert row.status == Status.OVERDUE
     assert row.modules_completed == 0
+
+
+def test_dashboard_counts_no_module_of_a_cycle_that_has_ended(
+    client, command_a, learner, learner_a2, certificate, curriculum
+):
+    """The unit × module table agrees with the report rows: an expired certificate leaves the
+    holder due again with no module done in the new cycle; others' modules still count."""
+    unit = UnitFactory(agency=learner.agency, name="Patrol East")
+    Person.objects.filter(pk__in=[learner.pk, learner_a2.pk]).update(unit=unit)
+    pass_module(learner_a2, curriculum.modules[0])  # in progress, no certificate
+    client.force_login(command_a.user)
+
+    def patrol_east_cells():  # filtered: the page cache keeps only the unfiltered page
+        page = client.get(f"/oversight/?unit={unit.pk}").content.decode()
+        row = page.split('<th scope="row">Patrol East</th>')[1].split("</tr>")[0]
+        return re.findall(r"<td>(\d+) <span", row)
+
+    assert patrol_east_cells() == ["2", "1"]
+    _expire(certificate)
+    row = completion_rows(Person.objects.all(), curriculum.page).get(pk=learner.pk)
+    assert (row.status, row.modules_completed) == (Status.OVERDUE, 0)
+    assert patrol_east_cells() == ["1", "0"]
 
 
 def test_recertification_runs_a_new_cycle_and_issues_a_new_certificate(

@@ -40,7 +40,7 @@ DEFAULT_SQLITE = Path(tempfile.gettempdir()) / "common-ground-bench.sqlite3"
 BATCH_SIZE = 2000
 CHUNK_PEOPLE = 5000  # people seeded per transaction, so seeding memory stays bounded
 COMMAND_USERNAME = "bench-command"
-PAGE_SIZE = 50  # courses.api.ReportPagination.page_size
+PAGE_SIZE = 50  # oversight.api.ReportPagination.page_size
 RSS_SAMPLE_EVERY = 500  # CSV rows between resident-memory samples
 
 # The mix of people: share of each state (the rest have not started).
@@ -624,7 +624,8 @@ class Bench:
         from django.db.models import Count
         from rest_framework.test import APIClient
 
-        from courses.models import CurriculumPage, ModulePage
+        from courses.models import CurriculumPage
+        from courses.progress.selectors import modules_total
         from lms.models import Agency
 
         self.user_model = get_user_model()
@@ -636,7 +637,7 @@ class Bench:
             .first()
         )
         self.curriculum = CurriculumPage.objects.live().get()
-        self.modules_total = ModulePage.objects.live().child_of(self.curriculum).count()
+        self.modules_total = modules_total(self.curriculum)
         self.client = APIClient()
 
     def command_user(self):
@@ -644,8 +645,9 @@ class Bench:
         return self.user_model.objects.get(pk=self.command_id)
 
     def rows(self, scope: str):
+        from courses.progress.cycle import completion_rows
         from lms.models import Person
-        from oversight.reports import completion_report, completion_rows
+        from oversight.reports import completion_report
 
         if scope == "agency":
             return completion_report(viewer=self.command_user(), curriculum=self.curriculum)
@@ -667,15 +669,15 @@ class Bench:
         from rest_framework.request import Request
         from rest_framework.test import APIRequestFactory
 
-        from courses.api import ReportPagination
-        from courses.models import ModulePage
-        from courses.serializers import CompletionRowSerializer
+        from courses.progress.selectors import modules_total
+        from oversight.api import ReportPagination
+        from oversight.serializers import CompletionRowSerializer
 
         request = Request(APIRequestFactory().get("/api/v1/reports/completion/", {"page": page}))
         paginator = ReportPagination()
         rows = paginator.paginate_queryset(self.rows("all"), request)
-        modules_total = ModulePage.objects.live().child_of(self.curriculum).count()
-        data = CompletionRowSerializer(rows, many=True, context={"modules_total": modules_total})
+        context = {"modules_total": modules_total(self.curriculum)}
+        data = CompletionRowSerializer(rows, many=True, context=context)
         return JSONRenderer().render(paginator.get_paginated_response(data.data).data)
 
     def csv_chunks(self, scope: str):

@@ -16,6 +16,7 @@ from django.utils import timezone
 from wagtail.models import Page
 
 from assessments.models import Attempt, Quiz, Survey, SurveyPhase, SurveyResponse
+from assessments.services import TIME_LIMIT_GRACE
 from courses.models import (
     Assignment,
     Certificate,
@@ -223,6 +224,7 @@ class ModuleProgress:
     quiz_passed: bool
     best_score: int | None
     attempts_used: int
+    open_attempt_id: int | None = None  # unsubmitted and within its time limit: resume it
 
     @property
     def lessons_completed(self) -> int:
@@ -330,6 +332,21 @@ def current_cycle(record: TrainingRecord | None, now) -> CycleView:
     return CycleView(number=record.cycle, since=record.cycle_started_at, record=record, fresh=False)
 
 
+def _open_attempt_id(attempts, quiz_id: int | None, now) -> int | None:
+    """The learner's unsubmitted attempt at the quiz that may still be submitted (whatever its
+    cycle: `attempt_start` hands back an open attempt before counting), or None."""
+    return next(
+        (
+            a["pk"]
+            for a in attempts
+            if a["quiz_id"] == quiz_id
+            and a["submitted_at"] is None
+            and (a["expires_at"] is None or now <= a["expires_at"] + TIME_LIMIT_GRACE)
+        ),
+        None,
+    )
+
+
 def learner_progress(person: Person, curricula) -> list[CurriculumProgress]:
     """Everything 'My training' shows, in a fixed number of queries whatever the size."""
     now = timezone.now()
@@ -358,7 +375,7 @@ def learner_progress(person: Person, curricula) -> list[CurriculumProgress]:
     }
     attempts = list(
         Attempt.objects.filter(user_id=person.user_id, quiz_id__in=quiz_ids).values(
-            "quiz_id", "score", "passed", "started_at"
+            "pk", "quiz_id", "score", "passed", "started_at", "submitted_at", "expires_at"
         )
     )
     assignments = list(assignments_for(person).filter(curriculum_id__in=curriculum_ids))
@@ -387,6 +404,7 @@ def learner_progress(person: Person, curricula) -> list[CurriculumProgress]:
                     quiz_passed=any(a["passed"] for a in in_cycle),
                     best_score=max(scores, default=None),
                     attempts_used=len(in_cycle),
+                    open_attempt_id=_open_attempt_id(attempts, module.page.quiz_id, now),
                 )
             )
         assignment = governing_assignment(person, outline.page.pk, assignments)

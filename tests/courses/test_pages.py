@@ -176,6 +176,21 @@ def test_quiz_taken_and_submitted_through_the_form_completes_the_module(signed_i
     assert ModuleCompletion.objects.filter(person=learner, module=module.page).exists()
 
 
+def test_each_question_is_a_group_named_by_its_number_kind_and_prompt(signed_in, learner, module):
+    complete_lessons(learner, module)
+    attempt = start_quiz(learner, module)
+    content = signed_in.get(reverse("attempt-take", args=[attempt.pk])).content.decode()
+    for question in attempt.questions:
+        q = question["id"]
+        assert f'<fieldset aria-labelledby="q{q}-legend q{q}-prompt">' in content
+        legend = re.search(rf'<legend id="q{q}-legend">(.*?)</legend>', content, re.S).group(1)
+        assert "<p" not in legend and "<div" not in legend  # a legend holds phrasing content
+        prompt = re.search(
+            rf'<div class="question__prompt" id="q{q}-prompt">(.*?)</div>', content, re.S
+        )
+        assert prompt.group(1).strip() == question["prompt"]
+
+
 def test_result_page_shows_score_and_explanations(signed_in, learner, module):
     complete_lessons(learner, module)
     attempt = start_quiz(learner, module)

@@ -17,6 +17,7 @@ from wagtail.models import Page
 
 from assessments.models import Attempt, Quiz, Survey, SurveyPhase, SurveyResponse
 from assessments.selectors import attempts_left, counts_toward_limit, quiz_attempts_left
+from assessments.services import TIME_LIMIT_GRACE
 from courses.models import (
     Assignment,
     Certificate,
@@ -236,6 +237,7 @@ class ModuleProgress:
     best_score: int | None
     attempts_used: int  # in this cycle
     attempts_left: int | None  # None without a quiz
+    open_attempt_id: int | None = None  # unsubmitted and within its time limit: resume it
 
     @property
     def lessons_completed(self) -> int:
@@ -303,6 +305,21 @@ class CurriculumProgress:
         return next((m for m in self.modules if not m.completed_at), None)
 
 
+def _open_attempt_id(attempts, quiz_id: int | None, now) -> int | None:
+    """The learner's unsubmitted attempt at the quiz that may still be submitted (whatever its
+    cycle: `attempt_start` hands back an open attempt before counting), or None."""
+    return next(
+        (
+            a["pk"]
+            for a in attempts
+            if a["quiz_id"] == quiz_id
+            and a["submitted_at"] is None
+            and (a["expires_at"] is None or now <= a["expires_at"] + TIME_LIMIT_GRACE)
+        ),
+        None,
+    )
+
+
 def learner_progress(person: Person, curricula) -> list[CurriculumProgress]:
     """Everything 'My training' shows, in a fixed number of queries whatever the size."""
     now = timezone.now()
@@ -331,7 +348,7 @@ def learner_progress(person: Person, curricula) -> list[CurriculumProgress]:
     }
     attempts = list(
         Attempt.objects.filter(user_id=person.user_id, quiz_id__in=quiz_ids).values(
-            "quiz_id", "score", "passed", "started_at"
+            "pk", "quiz_id", "score", "passed", "started_at", "submitted_at", "expires_at"
         )
     )
     assignments = list(assignments_for(person).filter(curriculum_id__in=curriculum_ids))
@@ -371,6 +388,7 @@ def learner_progress(person: Person, curricula) -> list[CurriculumProgress]:
                         if quiz
                         else None
                     ),
+                    open_attempt_id=_open_attempt_id(attempts, module.page.quiz_id, now),
                 )
             )
         result.append(

@@ -18,6 +18,7 @@ from tests.helpers import (
     correct_answers,
     fail_quiz,
     grow,
+    move_clock,
     pass_module,
     start_quiz,
 )
@@ -178,6 +179,21 @@ def test_quiz_taken_and_submitted_through_the_form_completes_the_module(signed_i
     assert ModuleCompletion.objects.filter(person=learner, module=module.page).exists()
 
 
+def test_each_question_is_a_group_named_by_its_number_kind_and_prompt(signed_in, learner, module):
+    complete_lessons(learner, module)
+    attempt = start_quiz(learner, module)
+    content = signed_in.get(reverse("attempt-take", args=[attempt.pk])).content.decode()
+    for question in attempt.questions:
+        q = question["id"]
+        assert f'<fieldset aria-labelledby="q{q}-legend q{q}-prompt">' in content
+        legend = re.search(rf'<legend id="q{q}-legend">(.*?)</legend>', content, re.S).group(1)
+        assert "<p" not in legend and "<div" not in legend  # a legend holds phrasing content
+        prompt = re.search(
+            rf'<div class="question__prompt" id="q{q}-prompt">(.*?)</div>', content, re.S
+        )
+        assert prompt.group(1).strip() == question["prompt"]
+
+
 def test_result_page_shows_score_and_explanations(signed_in, learner, module):
     complete_lessons(learner, module)
     attempt = start_quiz(learner, module)
@@ -262,6 +278,65 @@ def test_another_learners_attempt_pages_are_not_found(client, learner, learner_a
     assert client.post(reverse("attempt-submit", args=[attempt.pk]), {}).status_code == 404
     attempt.refresh_from_db()
     assert attempt.submitted_at is None
+
+
+# --- Resuming an open attempt ----------------------------------------------------------------
+
+
+def _resume_link(attempt) -> str:
+    return f'href="{reverse("attempt-take", args=[attempt.pk])}"'
+
+
+def test_an_open_final_attempt_is_offered_for_resumption_not_reported_as_used_up(
+    signed_in, learner, module
+):
+    fail_quiz(learner, module)
+    fail_quiz(learner, module)
+    signed_in.post(reverse("quiz-start", args=[module.quiz.pk]))  # the third and last
+    attempt = Attempt.objects.get(user=learner.user, submitted_at=None)
+    assert attempt.number == module.quiz.max_attempts
+
+    for url in (module.page.url, reverse("my-training")):
+        content = signed_in.get(url).content.decode()
+        assert _resume_link(attempt) in content, url
+        assert "Resume attempt" in content, url
+        assert "used all your attempts" not in content, url
+    assert signed_in.get(reverse("attempt-take", args=[attempt.pk])).status_code == 200
+
+
+def test_an_open_first_attempt_is_resumed_rather_than_started(signed_in, learner, module):
+    complete_lessons(learner, module)
+    attempt = start_quiz(learner, module)
+    content = signed_in.get(module.page.url).content.decode()
+    assert _resume_link(attempt) in content
+    assert "Start the quiz" not in content
+    assert "Retake the quiz" not in content
+    assert "Resume attempt" in signed_in.get(reverse("my-training")).content.decode()
+
+
+def test_no_resume_is_offered_without_an_open_attempt(signed_in, learner, module):
+    fail_quiz(learner, module)
+    for url in (module.page.url, reverse("my-training")):
+        assert "Resume attempt" not in signed_in.get(url).content.decode(), url
+    assert "Retake the quiz" in signed_in.get(module.page.url).content.decode()
+
+
+def test_an_attempt_past_its_time_limit_is_not_offered_for_resumption(
+    signed_in, learner, module, monkeypatch
+):
+    module.quiz.time_limit_minutes = 10
+    module.quiz.save()
+    fail_quiz(learner, module)
+    fail_quiz(learner, module)
+    complete_lessons(learner, module)
+    attempt = start_quiz(learner, module)
+    assert attempt.expires_at is not None
+    move_clock(monkeypatch, minutes=20)
+    content = signed_in.get(module.page.url).content.decode()
+    assert _resume_link(attempt) not in content
+    assert "Resume attempt" not in content
+    assert "used all your attempts" in content
+    assert "Resume attempt" not in signed_in.get(reverse("my-training")).content.decode()
 
 
 # --- Certificates ----------------------------------------------------------------------------

@@ -1,9 +1,18 @@
-"""StreamField blocks for lesson bodies. Every block renders author HTML through lms.sanitize."""
+"""StreamField blocks for lesson bodies. Every block renders author HTML through lms.sanitize.
+
+Every input an author types into has an accessible name. Wagtail does not give one to two
+kinds of input (wagtail/wagtail#11179, #14205), so the blocks here carry their label to it:
+a text line standing alone in a stream or a list (`LabelledCharBlock`) and every rich-text
+editor (`LabelledRichTextBlock`, and `RichTextPanel` for the rich-text fields of pages).
+"""
 
 import html
 
 from django.core.exceptions import ValidationError
+from django.utils.functional import cached_property
+from django.utils.text import capfirst
 from wagtail import blocks
+from wagtail.admin.panels import FieldPanel
 from wagtail.blocks.struct_block import StructBlockValidationError
 from wagtail.documents.blocks import DocumentChooserBlock
 from wagtail.images.blocks import ImageChooserBlock
@@ -14,13 +23,62 @@ RICH_TEXT_FEATURES = ["h2", "h3", "bold", "italic", "ol", "ul", "link", "blockqu
 CAPTION_EXTENSIONS = frozenset({"vtt", "srt"})
 
 
+def rich_text_editor(label: str, features=RICH_TEXT_FEATURES):
+    """A Draftail editor whose editable box is named `label` (its `aria-label`).
+
+    Wagtail points a rich-text field's `<label for>` at the hidden input Draftail replaces, so
+    the box a screen reader reaches has no name (axe `aria-input-field-name`, wagtail#14205).
+    Draftail passes its options on as editor props, `ariaLabel` among them.
+    """
+    from wagtail.admin.rich_text import get_rich_text_editor_widget  # needs the app registry
+
+    widget = get_rich_text_editor_widget(features=features)
+    widget.options["ariaLabel"] = str(label)
+    return widget
+
+
+class RichTextPanel(FieldPanel):
+    """A page's rich-text field, its editor named by the panel's heading (`rich_text_editor`).
+    The widget is made when the form is, after the app registry is ready."""
+
+    def get_form_options(self):
+        options = super().get_form_options()
+        if not self.read_only and not self.widget:
+            label = self.heading or capfirst(self.db_field.verbose_name)
+            editor = rich_text_editor(label, features=self.db_field.features)
+            options.setdefault("widgets", {})[self.field_name] = editor
+        return options
+
+
+class LabelledRichTextBlock(blocks.RichTextBlock):
+    """Rich text whose editor is named by the block's label (see `rich_text_editor`)."""
+
+    @cached_property
+    def field(self):
+        field = super().field
+        field.widget.options["ariaLabel"] = str(self.label)
+        return field
+
+
+class LabelledCharBlock(blocks.CharBlock):
+    """A line of text that can stand alone in a stream or a list, named by its `label`.
+
+    Wagtail draws no `<label>` for a field block outside a struct block: its label is only the
+    stream block's heading, or nothing in a list (axe `label`, wagtail#11179).
+    """
+
+    def __init__(self, *args, label: str, **kwargs):
+        super().__init__(*args, label=label, **kwargs)
+        self.field.widget.attrs["aria-label"] = label
+
+
 class CalloutBlock(blocks.StructBlock):
     tone = blocks.ChoiceBlock(
         choices=[("note", "Note"), ("tip", "Tip"), ("caution", "Caution"), ("policy", "Policy")],
         default="note",
     )
     title = blocks.CharBlock(max_length=120)
-    text = blocks.RichTextBlock(features=RICH_TEXT_FEATURES)
+    text = LabelledRichTextBlock(features=RICH_TEXT_FEATURES)
 
     class Meta:
         icon = "warning"
@@ -35,7 +93,7 @@ class ScenarioOptionBlock(blocks.StructBlock):
 
 class ScenarioBlock(blocks.StructBlock):
     title = blocks.CharBlock(max_length=160)
-    situation = blocks.RichTextBlock(features=RICH_TEXT_FEATURES)
+    situation = LabelledRichTextBlock(features=RICH_TEXT_FEATURES)
     options = blocks.ListBlock(ScenarioOptionBlock(), min_num=2, max_num=4)
 
     class Meta:
@@ -53,7 +111,7 @@ class ReflectionPromptBlock(blocks.StructBlock):
 
 
 class KeyTakeawaysBlock(blocks.StructBlock):
-    items = blocks.ListBlock(blocks.CharBlock(max_length=400), min_num=1)
+    items = blocks.ListBlock(LabelledCharBlock(max_length=400, label="Takeaway"), min_num=1)
 
     class Meta:
         icon = "list-ul"
@@ -84,7 +142,7 @@ class VideoBlock(blocks.StructBlock):
     captions = DocumentChooserBlock(
         required=False, help_text="A captions file: WebVTT (.vtt) or SubRip (.srt)."
     )
-    transcript = blocks.RichTextBlock(
+    transcript = LabelledRichTextBlock(
         features=RICH_TEXT_FEATURES,
         required=False,
         help_text="Everything said and shown. Needed when the video has no captions.",
@@ -127,7 +185,7 @@ class DocumentBlock(blocks.StructBlock):
 
 
 class LessonBodyBlock(blocks.StreamBlock):
-    rich_text = blocks.RichTextBlock(
+    rich_text = LabelledRichTextBlock(
         features=RICH_TEXT_FEATURES, template="courses/blocks/rich_text.html"
     )
     callout = CalloutBlock()

@@ -11,13 +11,17 @@ from django.db import models
 from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
-from wagtail import blocks
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
-from courses.blocks import RICH_TEXT_FEATURES, LessonBodyBlock
+from courses.blocks import (
+    RICH_TEXT_FEATURES,
+    LabelledCharBlock,
+    LessonBodyBlock,
+    RichTextPanel,
+)
 from lms.models import Agency, Person, Unit
 from lms.page_cache import MAX_SECONDS, cache_for_anonymous, cache_for_user
 from lms.scoping import scope_by_agency, scope_people, viewer_person
@@ -28,7 +32,7 @@ class HomePage(Page):
 
     intro = RichTextField(features=RICH_TEXT_FEATURES, blank=True)
 
-    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    content_panels = [*Page.content_panels, RichTextPanel("intro")]
 
     parent_page_types = ["wagtailcore.Page"]
     subpage_types = ["courses.CurriculumPage"]
@@ -93,7 +97,7 @@ class CurriculumPage(LearnerPage):
     content_panels = [
         *Page.content_panels,
         FieldPanel("summary"),
-        FieldPanel("intro"),
+        RichTextPanel("intro"),
         MultiFieldPanel(
             [
                 FieldPanel("survey"),
@@ -115,7 +119,7 @@ class ModulePage(LearnerPage):
     number = models.PositiveSmallIntegerField(validators=[MinValueValidator(1)])
     summary = models.TextField()
     objectives = StreamField(
-        [("objective", blocks.CharBlock(max_length=300))],
+        [("objective", LabelledCharBlock(max_length=300, label="Objective"))],
         blank=True,
         help_text="Three to five learning objectives.",
     )

@@ -4,7 +4,7 @@ screenshots), keyboard moves that check the focus can be seen, and reading a PDF
 import base64
 import re
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from playwright.sync_api import Page, expect
@@ -79,10 +79,32 @@ def run_axe(page: Page) -> list[dict]:
     return page.evaluate(_AXE_RUN, WCAG_TAGS)
 
 
-def review_page(page: Page, name: str, *, findings: list[dict]) -> None:
+def is_allowed(rule: str, target: str, allowed: Mapping[tuple[str, str], str]) -> bool:
+    """True when (rule, selector) is in `allowed` and axe's node target is, or ends at, the
+    selector: `.DraftEditor-root` allows `div[data-contentpath="text"] > … > .DraftEditor-root`,
+    the path axe writes when the element alone is not unique on the page."""
+    return any(
+        rule == allowed_rule
+        and (target == selector or target.endswith((f" > {selector}", f" {selector}")))
+        for allowed_rule, selector in allowed
+    )
+
+
+def review_page(
+    page: Page,
+    name: str,
+    *,
+    findings: list[dict],
+    allowed: Mapping[tuple[str, str], str] | None = None,
+    sideways: bool = True,
+) -> None:
     """At 1280 and 390 px: run axe and save a full-page screenshot `<name>-<width>.png`.
     Every violation goes into `findings`; serious or critical ones fail the test, and so does
-    a page wider than the screen (only tables and charts may scroll sideways, in their box)."""
+    a page wider than the screen (only tables and charts may scroll sideways, in their box)
+    unless `sideways` is false.
+
+    `allowed` maps (axe rule, selector) pairs that may fail to the reason why (violations that
+    come from a library, not from us; see `is_allowed`); only a violation's other nodes block."""
     SCREENSHOTS.mkdir(exist_ok=True)
     viewport = page.viewport_size
     blocking = []
@@ -90,13 +112,18 @@ def review_page(page: Page, name: str, *, findings: list[dict]) -> None:
         page.set_viewport_size({"width": width, "height": 900})
         for violation in run_axe(page):
             findings.append({"page": name, "width": width, "url": page.url, **violation})
-            if violation["impact"] in BLOCKING_IMPACTS:
-                targets = "; ".join(node["target"] for node in violation["nodes"][:5])
+            nodes = [
+                node
+                for node in violation["nodes"]
+                if not is_allowed(violation["id"], node["target"], allowed or {})
+            ]
+            if violation["impact"] in BLOCKING_IMPACTS and nodes:
+                targets = "; ".join(node["target"] for node in nodes[:5])
                 blocking.append(
                     f"{width}px {violation['impact']} {violation['id']} ({violation['help']}): "
                     f"{targets}"
                 )
-        if page.evaluate(
+        if sideways and page.evaluate(
             "() => document.documentElement.scrollWidth > document.documentElement.clientWidth"
         ):
             blocking.append(f"{width}px page scrolls sideways: {page.evaluate(_OVERFLOW)}")

@@ -1,11 +1,13 @@
 """The rules of assignments: a curriculum given to the actor's own agency, one unit or one person.
 
 Assignments are changed only through these services. Each checks the target against the
-actor's oversight agency (lms.scoping), so no request can assign, change or remove anything
-in another agency, and writes its audit event in the same transaction. The table allows one
-assignment per curriculum and target (three unique constraints: agency, unit, person); creating
-takes a row lock on the actor's agency so that concurrent creates queue and the duplicate check
-answers with a message rather than the constraint's error.
+actor's oversight (lms.scoping), so no request can assign, change or remove anything in
+another agency, nor, for an actor limited to some units, outside those units (agency-wide
+assignments included: they reach other units' people too), and writes its audit event in
+the same transaction. The table allows one assignment per curriculum and target (three unique
+constraints: agency, unit, person); creating takes a row lock on the actor's agency so that
+concurrent creates queue and the duplicate check answers with a message rather than the
+constraint's error.
 """
 
 from datetime import date
@@ -19,7 +21,7 @@ from courses.progress.cycle import add_months
 from lms.audit import Action, record_event
 from lms.errors import DomainError, ErrorCode
 from lms.models import Agency, Person, Unit
-from lms.scoping import oversight_agency_id
+from lms.scoping import oversees_whole_agency, oversight_agency_id, scope_units
 
 MAX_MONTHS_AHEAD = 60
 MIN_RECERTIFICATION_MONTHS = 1
@@ -108,7 +110,7 @@ def _own_agency_id(by) -> int:
 
 
 def _check_target(
-    *, agency_id: int, agency: Agency | None, unit: Unit | None, person: Person | None
+    *, by, agency_id: int, agency: Agency | None, unit: Unit | None, person: Person | None
 ) -> None:
     chosen = [target for target in (agency, unit, person) if target is not None]
     if len(chosen) != 1:
@@ -119,16 +121,22 @@ def _check_target(
         )
     if agency is not None and agency.pk != agency_id:
         raise DomainError(ErrorCode.NOT_FOUND, "No such agency.", field="agency")
-    if unit is not None and unit.agency_id != agency_id:
-        raise DomainError(ErrorCode.NOT_FOUND, "No such unit in your agency.", field="unit")
-    if person is not None and person.agency_id != agency_id:
-        raise DomainError(ErrorCode.NOT_FOUND, "No such person in your agency.", field="person")
+    if agency is not None and not oversees_whole_agency(by):
+        raise DomainError(
+            ErrorCode.NOT_FOUND,
+            "Your oversight is limited to some units: assign to one of them or to one person.",
+            field="agency",
+        )
+    if unit is not None and not scope_units(Unit.objects.filter(pk=unit.pk), by).exists():
+        raise DomainError(ErrorCode.NOT_FOUND, "No such unit in your oversight.", field="unit")
+    if person is not None and not Person.objects.visible_to(by).filter(pk=person.pk).exists():
+        raise DomainError(ErrorCode.NOT_FOUND, "No such person in your oversight.", field="person")
 
 
 def _scoped_for_update(*, by, assignment: Assignment) -> Assignment:
-    """The assignment locked, if it is in the actor's agency; NOT_FOUND otherwise."""
+    """The assignment locked, if the actor's oversight covers it; NOT_FOUND otherwise."""
     locked = (
-        Assignment.objects.visible_to(by)
+        Assignment.objects.changeable_by(by)
         .select_for_update(of=("self",))
         .select_related("curriculum", "agency", "unit", "person__user")
         .filter(pk=assignment.pk)
@@ -152,11 +160,12 @@ def assignment_create(
 ) -> Assignment:
     """Assign a live curriculum to the actor's agency, one of its units or one of its people.
 
-    The target must be in the actor's own agency (NOT_FOUND otherwise, as if it did not
-    exist); one curriculum is assigned to one target once (CONFLICT).
+    The target must be in the actor's oversight (NOT_FOUND otherwise, as if it did not
+    exist): their agency, or, for an actor limited to some units, one of those units or one of
+    their people; one curriculum is assigned to one target once (CONFLICT).
     """
     agency_id = _own_agency_id(by)
-    _check_target(agency_id=agency_id, agency=agency, unit=unit, person=person)
+    _check_target(by=by, agency_id=agency_id, agency=agency, unit=unit, person=person)
     if not curriculum.live:
         raise DomainError(ErrorCode.NOT_FOUND, "No such curriculum.", field="curriculum")
     validate_due_date(due_date)

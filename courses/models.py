@@ -24,7 +24,7 @@ from courses.blocks import (
 )
 from lms.models import Agency, Person, Unit
 from lms.page_cache import MAX_SECONDS, cache_for_anonymous, cache_for_user
-from lms.scoping import scope_by_agency, scope_people, viewer_person
+from lms.scoping import scope_people, scope_targets, viewer_person
 
 
 class HomePage(Page):
@@ -214,12 +214,17 @@ class LessonPage(LearnerPage):
 
 class AssignmentQuerySet(models.QuerySet):
     def visible_to(self, user) -> "AssignmentQuerySet":
-        """Assignments within the viewer's agency: to it, to one of its units or people."""
-        return (
-            scope_by_agency(self.filter(agency__isnull=False), user, "agency_id")
-            | scope_by_agency(self.filter(unit__isnull=False), user, "unit__agency_id")
-            | scope_by_agency(self.filter(person__isnull=False), user, "person__agency_id")
-        )
+        """Assignments the viewer may read (lms.scoping.scope_targets): to their agency, one of
+        its units or people; for a viewer limited to some units, to those units or their
+        people, and the agency-wide ones, which reach their people too."""
+        return scope_targets(self, user, agency_wide=True)
+
+    def changeable_by(self, user) -> "AssignmentQuerySet":
+        """Assignments the viewer's oversight covers entirely: as `visible_to`, but without the
+        agency-wide ones for a viewer limited to some units (a change would reach the people of
+        units they do not oversee). Whether the viewer may change assignments at all is a
+        permission (`user_can_manage_assignments`)."""
+        return scope_targets(self, user, agency_wide=False)
 
 
 class Assignment(models.Model):

@@ -104,10 +104,11 @@ class Person(models.Model):
 
 class AuditEventQuerySet(models.QuerySet):
     def visible_to(self, user) -> "AuditEventQuerySet":
-        """Oversight scope: the events of the viewer's own agency, for record viewers only."""
-        from lms.scoping import scope_by_agency
+        """Oversight scope (lms.scoping.scope_events): the events of the viewer's agency, or,
+        for a viewer limited to some units, those about their units and people and their own."""
+        from lms.scoping import scope_events
 
-        return scope_by_agency(self, user, "agency_id")
+        return scope_events(self, user, people=Person.objects.all())
 
 
 class AuditEvent(models.Model):

@@ -1,12 +1,22 @@
-"""The agency boundary. Every oversight read is scoped here, and nowhere else.
+"""The oversight boundary. Every oversight read is scoped here, and nowhere else.
 
 A viewer with `lms.view_agency_records` (command staff, coordinators, agency admins)
-reads their own agency, narrowed to their oversight units when they have any.
-Everyone else reads nothing.
+reads their own agency, narrowed to their oversight units when they have any (a person's
+`oversight_units`; none means the whole agency). Everyone else reads nothing. Each kind of
+row has one function here that says what such a viewer reaches:
+
+* people and rows about one person (`scope_people`): people of the viewer's units;
+* units (`scope_units`): the viewer's units;
+* rows aimed at the agency, one unit or one person, such as assignments (`scope_targets`):
+  those aimed at the viewer's units or their people, and, to read only, those aimed at the
+  whole agency (they reach the viewer's people too);
+* audit events (`scope_events`): events about the viewer's people, events aimed at one of
+  the viewer's units (assignment events name their target), and events the viewer caused;
+  not agency-wide events such as another viewer's exports or a roster import.
 """
 
 from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 RECORDS_PERMISSION = "lms.view_agency_records"
 
@@ -29,8 +39,23 @@ def oversight_agency_id(user) -> int | None:
     return person.agency_id
 
 
+def oversight_unit_ids(user) -> list[int] | None:
+    """The units the viewer's oversight is limited to; None when it covers the whole agency
+    (or the viewer oversees nothing at all: then `oversight_agency_id` is None)."""
+    person = viewer_person(user)
+    if person is None:
+        return None
+    return list(person.oversight_units.values_list("pk", flat=True)) or None
+
+
+def oversees_whole_agency(user) -> bool:
+    """A record viewer whose oversight is not limited to some units."""
+    return oversight_agency_id(user) is not None and oversight_unit_ids(user) is None
+
+
 def scope_by_agency(queryset: QuerySet, user, agency_field: str) -> QuerySet:
-    """Rows whose `agency_field` is the viewer's oversight agency."""
+    """Rows whose `agency_field` is the viewer's oversight agency (no unit narrowing: only for
+    rows that belong to the agency as a whole)."""
     agency_id = oversight_agency_id(user)
     if agency_id is None:
         return queryset.none()
@@ -40,8 +65,47 @@ def scope_by_agency(queryset: QuerySet, user, agency_field: str) -> QuerySet:
 def scope_people(queryset: QuerySet, user, prefix: str = "") -> QuerySet:
     """Rows about people the viewer may oversee; `prefix` is the path to the Person."""
     scoped = scope_by_agency(queryset, user, f"{prefix}agency_id")
-    person = viewer_person(user)
-    if person is None:
-        return scoped
-    unit_ids = list(person.oversight_units.values_list("pk", flat=True))
+    unit_ids = oversight_unit_ids(user)
     return scoped.filter(**{f"{prefix}unit_id__in": unit_ids}) if unit_ids else scoped
+
+
+def scope_units(queryset: QuerySet, user) -> QuerySet:
+    """Units the viewer may oversee (a queryset of `lms.Unit`)."""
+    scoped = scope_by_agency(queryset, user, "agency_id")
+    unit_ids = oversight_unit_ids(user)
+    return scoped.filter(pk__in=unit_ids) if unit_ids else scoped
+
+
+def scope_targets(queryset: QuerySet, user, *, agency_wide: bool = True) -> QuerySet:
+    """Rows aimed at exactly one of `agency`, `unit` or `person` (assignments) in the viewer's
+    reach. A unit-limited viewer reaches rows aimed at their units or their people, and rows
+    aimed at the whole agency only with `agency_wide` (reading: yes; changing: no, since a
+    change would reach other units' people too). A whole-agency viewer reaches all three."""
+    agency_id = oversight_agency_id(user)
+    if agency_id is None:
+        return queryset.none()
+    unit_ids = oversight_unit_ids(user)
+    if unit_ids is None:
+        reach = Q(agency_id=agency_id) | Q(unit__agency_id=agency_id)
+        reach |= Q(person__agency_id=agency_id)
+    else:
+        reach = Q(unit__agency_id=agency_id, unit_id__in=unit_ids)
+        reach |= Q(person__agency_id=agency_id, person__unit_id__in=unit_ids)
+        if agency_wide:
+            reach |= Q(agency_id=agency_id)
+    return queryset.filter(reach)
+
+
+def scope_events(queryset: QuerySet, user, *, people: QuerySet) -> QuerySet:
+    """Audit events (plain ids, no foreign keys) of the viewer's agency that the viewer may
+    read; `people` is the Person queryset to narrow (passed in: this module imports no
+    models). See the module docstring for what a unit-limited viewer reads."""
+    scoped = scope_by_agency(queryset, user, "agency_id")
+    unit_ids = oversight_unit_ids(user)
+    if unit_ids is None:
+        return scoped
+    return scoped.filter(
+        Q(person_id__in=scope_people(people, user).values("pk"))
+        | Q(data__target__kind="unit", data__target__id__in=unit_ids)
+        | Q(actor_id=user.pk)
+    )

@@ -11,7 +11,7 @@ from courses.assignments import (
 from courses.models import CurriculumPage
 from lms.errors import DomainError
 from lms.models import Person, Unit
-from lms.scoping import viewer_person
+from lms.scoping import oversees_whole_agency, viewer_person
 from oversight.reports import units_for_oversight
 
 
@@ -86,7 +86,8 @@ class AssignmentForm(AssignmentChangeForm):
     """A new assignment: a live curriculum for the viewer's agency, one unit or one person.
 
     Both the unit and the person lists are always shown (the page works without JavaScript);
-    the chosen target kind decides which one is used.
+    the chosen target kind decides which one is used. The lists hold the units and people the
+    viewer oversees; a viewer limited to some units is not offered the whole agency.
     """
 
     curriculum = forms.ModelChoiceField(
@@ -150,6 +151,9 @@ class AssignmentForm(AssignmentChangeForm):
         viewer = viewer_person(user)
         self.agency = viewer.agency if viewer else None
         self.fields["curriculum"].queryset = CurriculumPage.objects.live().order_by("title")
+        if not oversees_whole_agency(user):
+            target_kind = self.fields["target_kind"]
+            target_kind.choices = [c for c in target_kind.choices if c[0] != TargetKind.AGENCY]
         self.fields["unit"].queryset = units_for_oversight(user).order_by("name")
         self.fields["person"].queryset = (
             Person.objects.visible_to(user)

@@ -12,7 +12,6 @@ from django.db.models import (
     Count,
     F,
     Min,
-    Q,
     QuerySet,
 )
 from django.utils import timezone
@@ -22,23 +21,20 @@ from courses.models import Assignment, CurriculumPage, ModuleCompletion, ModuleP
 from courses.progress.cycle import Status, completion_rows, cycle_number
 from courses.progress.selectors import live_modules
 from lms.models import Person, PersonnelCategory, Unit
-from lms.scoping import oversight_agency_id
+from lms.scoping import oversight_agency_id, scope_units
 
 
 def curricula_for_oversight(user) -> QuerySet[CurriculumPage]:
-    """Live curricula assigned anywhere in the viewer's agency."""
-    agency_id = oversight_agency_id(user)
-    if agency_id is None:
-        return CurriculumPage.objects.none()
-    assigned = Assignment.objects.filter(
-        Q(agency_id=agency_id) | Q(unit__agency_id=agency_id) | Q(person__agency_id=agency_id)
-    ).values("curriculum_id")
+    """Live curricula of the assignments the viewer may read: assigned anywhere in their
+    agency, or, for a viewer limited to some units, to the agency, those units or their
+    people."""
+    assigned = Assignment.objects.visible_to(user).values("curriculum_id")
     return CurriculumPage.objects.live().filter(pk__in=assigned).order_by("path")
 
 
 def units_for_oversight(user) -> QuerySet[Unit]:
-    agency_id = oversight_agency_id(user)
-    return Unit.objects.filter(agency_id=agency_id) if agency_id else Unit.objects.none()
+    """The units the viewer oversees (their agency's, or the ones they are limited to)."""
+    return scope_units(Unit.objects.all(), user)
 
 
 @dataclass(frozen=True)

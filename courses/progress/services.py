@@ -5,6 +5,14 @@ which serialises concurrent progress of one person in one curriculum; the databa
 constraints (one row per person, lesson / module / curriculum and cycle; one certificate
 per completion) are the proof against races. Each change writes its audit event in the
 same transaction.
+
+Locks once, in order: every rule locks in the same order: the training record first, then
+the quiz's row (the attempt when submitting, the learner's account when starting:
+assessments.services), then the audit chain head, which `record_event` takes for each event
+it appends and after which nothing new is locked. A rule called by another rule of the same
+request (`module_complete`, `curriculum_complete_if_done`) is handed the record its caller
+locked instead of locking it again; called on its own, it locks the record itself. So a
+passing submit locks the record once and the attempt once (tests/courses/test_locks.py).
 """
 
 from django.db import transaction
@@ -84,7 +92,7 @@ def lesson_complete(*, person: Person, lesson: LessonPage) -> tuple[LessonProgre
         if module.quiz_id is None and _module_lessons_done(
             person=person, module=module, cycle=record.cycle
         ):
-            module_complete(person=person, module=module)
+            module_complete(person=person, module=module, record=record)
     return progress, created
 
 
@@ -114,8 +122,8 @@ def module_quiz_submit(*, person: Person, module: ModulePage, attempt: Attempt, 
     """Grade the attempt; a pass completes the module, and possibly the curriculum."""
     curriculum = curriculum_of(module)  # before the transaction, which would not keep it
     with transaction.atomic():
-        training_record(person=person, curriculum=curriculum)  # locked first, as everywhere
-        attempt = quiz_services.attempt_submit(attempt=attempt, answers=answers)
+        record = training_record(person=person, curriculum=curriculum)  # locked first
+        attempt = quiz_services.attempt_submit(attempt=attempt, answers=answers)  # then this
         if attempt.user_id == person.user_id and attempt.quiz_id == module.quiz_id:
             attempt.user, attempt.quiz = person.user, module.quiz  # named in the audit event
         _audit(
@@ -125,34 +133,45 @@ def module_quiz_submit(*, person: Person, module: ModulePage, attempt: Attempt, 
             data={"module": module.pk, "score": attempt.score, "passed": attempt.passed},
         )
         if attempt.passed:
-            module_complete(person=person, module=module, attempt=attempt)
+            module_complete(person=person, module=module, attempt=attempt, record=record)
     return attempt
 
 
 @transaction.atomic(savepoint=False)  # no DomainError: nothing to recover from
 def module_complete(
-    *, person: Person, module: ModulePage, attempt: Attempt | None = None
+    *,
+    person: Person,
+    module: ModulePage,
+    attempt: Attempt | None = None,
+    record: TrainingRecord | None = None,
 ) -> ModuleCompletion:
-    """Record the module as complete once per cycle; the first qualifying attempt is kept."""
+    """Record the module as complete once per cycle; the first qualifying attempt is kept.
+
+    `record`: the person's training record for the curriculum, if the caller has already
+    locked it in this transaction (otherwise it is locked here)."""
     curriculum = curriculum_of(module)
-    record = training_record(person=person, curriculum=curriculum)
+    if record is None:
+        record = training_record(person=person, curriculum=curriculum)
     completion, created = ModuleCompletion.objects.get_or_create(
         person=person, module=module, cycle=record.cycle, defaults={"attempt": attempt}
     )
     if created:
         _mark_started(record)
         _audit(Action.MODULE_COMPLETED, person=person, obj=module, data={"cycle": record.cycle})
-        curriculum_complete_if_done(person=person, curriculum=curriculum)
+        curriculum_complete_if_done(person=person, curriculum=curriculum, record=record)
     return completion
 
 
 @transaction.atomic(savepoint=False)  # no DomainError: nothing to recover from
 def curriculum_complete_if_done(
-    *, person: Person, curriculum: CurriculumPage
+    *, person: Person, curriculum: CurriculumPage, record: TrainingRecord | None = None
 ) -> CurriculumCompletion | None:
     """Update the record's module count; when every live module is complete in this cycle,
-    complete the curriculum and issue its certificate."""
-    record = training_record(person=person, curriculum=curriculum)
+    complete the curriculum and issue its certificate.
+
+    `record`: as for `module_complete`, the record the caller has locked, if any."""
+    if record is None:
+        record = training_record(person=person, curriculum=curriculum)
     module_ids = set(live_modules(curriculum).values_list("pk", flat=True))
     done = set(
         ModuleCompletion.objects.filter(

@@ -1,8 +1,10 @@
 """Oversight pages for assignments: command staff read the list, coordinators change it.
 
-Every read goes through `Assignment.objects.visible_to`, so another agency's assignments are
-404; every change goes through courses.assignments, which checks the agency again and writes
-the audit event. These views only check the role, run the form and render.
+The list reads `Assignment.objects.visible_to`; the edit and delete pages read
+`Assignment.objects.changeable_by` (for a coordinator limited to some units, agency-wide
+assignments are listed read-only), so anything else is 404. Every change goes through
+courses.assignments, which checks the scope again and writes the audit event. These views
+only check the role, run the form and render.
 """
 
 from django.contrib import messages
@@ -33,10 +35,12 @@ def _require_manager(user) -> None:
         raise PermissionDenied("Only training coordinators can change assignments.")
 
 
-def _scoped(user):
-    return Assignment.objects.visible_to(user).select_related(
-        "curriculum", "agency", "unit", "person__user"
-    )
+def _related(assignments):
+    return assignments.select_related("curriculum", "agency", "unit", "person__user")
+
+
+def _changeable(user):
+    return _related(Assignment.objects.changeable_by(user))
 
 
 def _describe(assignment: Assignment) -> str:
@@ -57,10 +61,23 @@ def _recertification(months: int | None) -> str:
 @require_GET
 def assignment_list(request):
     _require_oversight(request.user)
-    rows = _scoped(request.user).order_by("due_date", "curriculum__title", "pk")
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = _related(Assignment.objects.visible_to(request.user))
+    page = Paginator(rows.order_by("due_date", "curriculum__title", "pk"), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    can_manage = user_can_manage_assignments(request.user)
+    changeable = (
+        set(
+            Assignment.objects.changeable_by(request.user)
+            .filter(pk__in=[a.pk for a in page])
+            .values_list("pk", flat=True)
+        )
+        if can_manage
+        else set()
+    )
     for assignment in page:
         assignment.target_label = services.target_label(assignment)
+        assignment.can_change = assignment.pk in changeable
     return render(
         request,
         "oversight/assignments.html",
@@ -68,7 +85,7 @@ def assignment_list(request):
             "nav": "oversight",
             "agency": request.user.person.agency,
             "page": page,
-            "can_manage": user_can_manage_assignments(request.user),
+            "can_manage": can_manage,
         },
     )
 
@@ -103,7 +120,7 @@ def assignment_create(request):
 @require_http_methods(["GET", "POST"])
 def assignment_edit(request, assignment_id: int):
     _require_manager(request.user)
-    assignment = get_object_or_404(_scoped(request.user), pk=assignment_id)
+    assignment = get_object_or_404(_changeable(request.user), pk=assignment_id)
     initial = {
         "due_date": assignment.due_date,
         "recertification_months": assignment.recertification_months,
@@ -143,7 +160,7 @@ def assignment_edit(request, assignment_id: int):
 @require_http_methods(["GET", "POST"])
 def assignment_delete(request, assignment_id: int):
     _require_manager(request.user)
-    assignment = get_object_or_404(_scoped(request.user), pk=assignment_id)
+    assignment = get_object_or_404(_changeable(request.user), pk=assignment_id)
     if request.method == "POST":
         description = f"{assignment.curriculum.title} to {services.target_label(assignment)}"
         try:

@@ -1,4 +1,5 @@
-"""The audit-trail page: the agency's append-only events, filterable and paginated."""
+"""The audit-trail page: the agency's append-only events (or, for a viewer limited to some
+units, those about their units and their own), filterable and paginated."""
 
 import json
 from datetime import date, datetime, time, timedelta
@@ -13,6 +14,8 @@ from django.views.decorators.http import require_GET
 from lms.audit import ACTION_LABELS
 from lms.models import AuditEvent
 from lms.permissions import user_can_view_agency_records
+from lms.scoping import oversees_whole_agency
+from oversight.reports import units_for_oversight
 
 AUDIT_PAGE_SIZE = 50
 
@@ -92,7 +95,8 @@ def audit_log(request):
     """The audit trail of the viewer's own agency, newest first, filtered and paginated.
 
     Only events scoped by `AuditEvent.objects.visible_to` are read, so no filter value can
-    reach another agency's events. A page is a fixed number of queries.
+    reach another agency's events, nor, for a viewer limited to some units, events about
+    other units' people. A page is a fixed number of queries.
     """
     if not user_can_view_agency_records(request.user):
         raise PermissionDenied("Only command staff can see the audit trail.")
@@ -115,6 +119,11 @@ def audit_log(request):
         {
             "nav": "oversight",
             "agency": request.user.person.agency,
+            "limited_to": (
+                []
+                if oversees_whole_agency(request.user)
+                else [unit.name for unit in units_for_oversight(request.user).order_by("name")]
+            ),
             "filters": filters,
             "errors": errors,
             "filtered": any(v not in ("", None) for v in filters.values()),

@@ -1,4 +1,7 @@
-"""The roster upload page: agency admins import their own agency's roster, errors row by row."""
+"""The roster upload page: agency admins import their own agency's roster, errors row by row.
+
+A roster is the whole agency's (it adds, moves and updates people of every unit), so an admin
+whose oversight is limited to some units may not import one."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -9,7 +12,7 @@ from django.views.decorators.http import require_http_methods
 from lms.forms import RosterUploadForm
 from lms.models import PersonnelCategory
 from lms.roster import COLUMNS, MAX_ROWS, RosterError, import_roster
-from lms.scoping import viewer_person
+from lms.scoping import oversees_whole_agency, viewer_person
 
 MANAGE_PEOPLE_PERMISSION = "lms.manage_agency_people"
 MAX_ERRORS_SHOWN = 1000
@@ -18,10 +21,12 @@ MAX_ERRORS_SHOWN = 1000
 @login_required
 @require_http_methods(["GET", "POST"])
 def roster_upload(request):
-    """Agency admins import their own agency's roster; errors are listed row by row."""
+    """Agency admins of the whole agency import its roster; errors are listed row by row."""
     person = viewer_person(request.user)
     if person is None or not request.user.has_perm(MANAGE_PEOPLE_PERMISSION):
         raise PermissionDenied("Only agency administrators may import a roster.")
+    if not oversees_whole_agency(request.user):
+        raise PermissionDenied("Only an administrator of the whole agency may import a roster.")
     agency = person.agency
     posted = request.method == "POST"
     form = RosterUploadForm(request.POST, request.FILES) if posted else RosterUploadForm()

@@ -53,10 +53,11 @@ def quiz_snapshot(*, quiz: Quiz, rng: random.Random) -> list[dict]:
     return snapshot
 
 
-def _close_if_expired(attempt: Attempt, now) -> None:
-    """An attempt past its time limit is closed with the answers it has (none): graded 0."""
+def _close_if_expired(attempt: Attempt, now) -> bool:
+    """An attempt past its time limit is closed with the answers it has (none): graded 0.
+    Returns whether it was closed."""
     if attempt.expires_at is None or now <= attempt.expires_at + TIME_LIMIT_GRACE:
-        return
+        return False
     result = grade(attempt.questions, {}, attempt.pass_mark)
     attempt.answers = {}
     attempt.submitted_at = now
@@ -66,19 +67,11 @@ def _close_if_expired(attempt: Attempt, now) -> None:
         result.passed,
     )
     attempt.save(update_fields=["answers", "submitted_at", "correct_count", "score", "passed"])
+    return True
 
 
 def _lock_learner(user) -> None:
     get_user_model().objects.select_for_update().filter(pk=user.pk).first()
-
-
-def close_expired_attempts(*, quiz: Quiz, user) -> None:
-    """Close the learner's open attempt if its time limit has run out (committed on its own)."""
-    with transaction.atomic():
-        _lock_learner(user)
-        open_attempt = Attempt.objects.filter(quiz=quiz, user=user, submitted_at=None).first()
-        if open_attempt:
-            _close_if_expired(open_attempt, timezone.now())
 
 
 @transaction.atomic
@@ -91,13 +84,16 @@ def attempt_start(
     quiz was never published. The quiz row is the published version (drafts live in
     revisions); the attempt records which revision that was. Attempts started before `since`
     (an earlier certification cycle) do not count.
-    The learner's row is locked so concurrent starts are serialised. Call
-    `close_expired_attempts` first so a timed-out attempt counts as used.
+    The learner's row is locked, once, so concurrent starts are serialised; an open attempt
+    past its time limit is closed under that lock (graded 0, it counts as used) before a new
+    one is considered.
     """
     _lock_learner(user)
     now = timezone.now()
     attempts = list(Attempt.objects.filter(quiz=quiz, user=user).order_by("number"))
     open_attempt = next((a for a in attempts if not a.is_submitted), None)
+    if open_attempt and _close_if_expired(open_attempt, now):
+        open_attempt = None
     if open_attempt:
         return open_attempt, False
     if not quiz.live:

@@ -114,6 +114,29 @@ def _stored_ip(address: str | None) -> str | None:
     return AuditEvent._meta.get_field("ip_address").get_prep_value(address)
 
 
+def _head_lock_held() -> None:
+    """Marks, among the transaction's on-commit callbacks, that it holds the chain head's lock.
+
+    Django drops a transaction's callbacks when it rolls back, and those registered inside a
+    savepoint when that savepoint rolls back, which is exactly when PostgreSQL releases a row
+    lock taken there; so the mark is present while, and only while, the lock is held. Nothing
+    to do on commit: the lock ends with the transaction."""
+
+
+def _locked_head() -> AuditChainHead:
+    """The chain head, locked once per transaction however many events it appends (a passing
+    submit appends up to four), and always the last row a request locks. Read afresh each time:
+    a savepoint rolled back since the last event may have undone what was appended."""
+    connection = transaction.get_connection()
+    held = any(callback is _head_lock_held for _, callback, _ in connection.run_on_commit)
+    heads = AuditChainHead.objects if held else AuditChainHead.objects.select_for_update()
+    head, _ = heads.get_or_create(pk=1)  # (import_records replaces it in its transaction)
+    if held:
+        return head
+    transaction.on_commit(_head_lock_held)
+    return head
+
+
 @transaction.atomic(savepoint=False)  # nothing to recover from here: an error undoes the caller
 def record_event(
     *,
@@ -127,7 +150,7 @@ def record_event(
     actor_username: str = "",
 ) -> AuditEvent:
     """Append one event to the chain, in the caller's transaction."""
-    head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
+    head = _locked_head()
     authenticated = actor is not None and getattr(actor, "is_authenticated", False)
     event = AuditEvent(
         seq=head.seq + 1,
@@ -157,7 +180,7 @@ def append_moved_events(events: list[AuditEvent]) -> None:
     only its place in the chain (id, seq, prev_hash, hash) is new."""
     if not events:
         return
-    head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
+    head = _locked_head()
     for event in events:
         event.pk, event.seq, event.prev_hash = None, head.seq + 1, head.hash
         event.hash = event_hash(event)

@@ -109,7 +109,6 @@ def module_quiz_start(*, person: Person, module: ModulePage) -> tuple[Attempt, b
         raise DomainError(
             ErrorCode.CONFLICT, "Complete every lesson in this module before taking its quiz."
         )
-    quiz_services.close_expired_attempts(quiz=module.quiz, user=person.user)
     attempt, created = quiz_services.attempt_start(
         quiz=module.quiz, user=person.user, since=record.cycle_started_at
     )

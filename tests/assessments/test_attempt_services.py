@@ -12,7 +12,6 @@ from assessments.services import (
     TIME_LIMIT_GRACE,
     attempt_start,
     attempt_submit,
-    close_expired_attempts,
 )
 from lms.errors import DomainError, ErrorCode
 from tests.factories import QuizFactory, UserFactory, add_question, make_quiz
@@ -199,31 +198,32 @@ def test_time_limit_sets_expiry_on_start(user):
     assert attempt.expires_at == attempt.started_at + timedelta(minutes=15)
 
 
-def test_expired_attempt_is_closed_with_no_answers_and_counts_as_used(user):
+def test_expired_attempt_is_closed_with_no_answers_by_the_next_start_and_counts_as_used(user):
     quiz = make_quiz(time_limit_minutes=15, max_attempts=2)
     expired = move_back(start(quiz, user), minutes=20)
 
-    close_expired_attempts(quiz=quiz, user=user)
+    second, created = attempt_start(quiz=quiz, user=user)
+
     expired.refresh_from_db()
     assert expired.submitted_at is not None
     assert expired.answers == {}
     assert (expired.correct_count, expired.score, expired.passed) == (0, 0, False)
-
-    second, created = attempt_start(quiz=quiz, user=user)
     assert created is True
     assert second.number == 2
     move_back(second, minutes=20)
-    close_expired_attempts(quiz=quiz, user=user)
     with pytest.raises(DomainError) as error:
         attempt_start(quiz=quiz, user=user)
     assert error.value.code == ErrorCode.CONFLICT
 
 
-def test_open_attempt_within_its_time_limit_is_left_open(user):
+def test_open_attempt_within_its_time_limit_is_resumed_not_closed(user):
     quiz = make_quiz(time_limit_minutes=15)
     attempt = move_back(start(quiz, user), minutes=10)
-    close_expired_attempts(quiz=quiz, user=user)
+
+    resumed, created = attempt_start(quiz=quiz, user=user)
+
     attempt.refresh_from_db()
+    assert (resumed.pk, created) == (attempt.pk, False)
     assert attempt.submitted_at is None
 
 

@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from assessments.models import Attempt
-from courses.models import Certificate, ModulePage
+from courses.models import Certificate
 from courses.progress import services
 from courses.progress.selectors import certificates_of, curricula_visible_to, learner_progress
 from lms.errors import DomainError, ErrorCode
@@ -21,16 +21,16 @@ from lms.models import AuditEvent, Person, PersonnelCategory
 from lms.page_cache import cache_for_user
 from lms.permissions import user_can_revoke_certificates, user_can_view_agency_records
 from oversight.charts import completion_heatmap_svg
-from oversight.exports import completion_csv_response
+from oversight.exports import completion_csv_export
 from oversight.reports import (
+    ReportFilters,
     Status,
     completion_report,
     curricula_for_oversight,
     dashboard,
-    parse_filters,
-    record_report_export,
     units_for_oversight,
 )
+from oversight.serializers import ReportFilterSerializer
 
 PAGE_SIZE = 50
 
@@ -40,16 +40,22 @@ def _require_oversight(user) -> None:
         raise PermissionDenied("Only command staff can see agency records.")
 
 
-def _report_filters(request) -> dict | None:
-    """Report filters. Ids outside the viewer's agency are 404; a bad value is flashed as an
-    error and None returned (the caller sends the viewer back to the dashboard)."""
+def _report_filters(request) -> ReportFilters | None:
+    """Report filters, validated as the API validates them. Ids outside the viewer's agency
+    are 404; each bad value is flashed as an error and None returned (the caller sends the
+    viewer back to the dashboard)."""
+    serializer = ReportFilterSerializer(data=request.GET, context={"viewer": request.user})
     try:
-        return parse_filters(request.user, request.GET)
+        valid = serializer.is_valid()
     except DomainError as error:
         if error.code == ErrorCode.NOT_FOUND:
             raise Http404(error.message) from None
-        messages.error(request, f"{error.field}: {error.message}")
+        raise
+    if not valid:
+        for field, errors in serializer.errors.items():
+            messages.error(request, f"{field}: {errors[0]}")
         return None
+    return serializer.validated_data
 
 
 @login_required
@@ -60,14 +66,10 @@ def oversight_dashboard(request):
     if filters is None:
         return redirect("oversight-dashboard")
     curriculum = filters["curriculum"]
-    rows = completion_report(viewer=request.user, **filters)
-    summary = dashboard(rows, curriculum)
+    rows = completion_report(viewer=request.user, filters=filters)
+    summary = dashboard(rows=rows, curriculum=curriculum)
     overdue = completion_report(
-        viewer=request.user,
-        curriculum=curriculum,
-        unit=filters["unit"],
-        category=filters["category"],
-        status=Status.OVERDUE,
+        viewer=request.user, filters={**filters, "status": Status.OVERDUE}
     ).order_by("due_date", "user__last_name")[:10]
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
@@ -101,12 +103,7 @@ def oversight_csv(request):
     filters = _report_filters(request)
     if filters is None:
         return redirect("oversight-dashboard")
-    rows = completion_report(viewer=request.user, **filters)
-    record_report_export(request.user, filters, fmt="csv")
-    modules_total = ModulePage.objects.live().child_of(filters["curriculum"]).count()
-    return completion_csv_response(
-        rows, curriculum=filters["curriculum"], modules_total=modules_total
-    )
+    return completion_csv_export(viewer=request.user, filters=filters)
 
 
 @login_required

@@ -13,7 +13,7 @@ from assessments.selectors import attempt_review
 from courses import serializers as s
 from courses.certificates.pdf import certificate_pdf_response
 from courses.models import Certificate, normalise_code
-from courses.permissions import require_person, user_can_download_certificate
+from courses.permissions import user_can_download_certificate
 from courses.progress import services
 from courses.progress.selectors import (
     certificates_of,
@@ -25,6 +25,7 @@ from courses.progress.selectors import (
 )
 from lms.api_schema import error_responses
 from lms.errors import DomainError, ErrorCode
+from lms.scoping import require_person
 from lms.throttles import ScopedRateThrottle
 
 

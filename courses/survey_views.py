@@ -24,7 +24,7 @@ from courses.progress.selectors import (
     surveys_answered,
 )
 from lms.errors import DomainError, ErrorCode
-from lms.scoping import viewer_person
+from lms.scoping import require_person
 
 PHASE_NAMES = {SurveyPhase.PRE: "before", SurveyPhase.POST: "after"}
 
@@ -65,9 +65,7 @@ def _answers_from_form(post, items: list[dict]) -> tuple[dict[str, int], dict[st
 def survey_take(request, curriculum_id: int, phase: str):
     if phase not in SurveyPhase.values:
         raise Http404("No such survey.")
-    person = viewer_person(request.user)
-    if person is None:
-        raise Http404("This account has no training profile.")
+    person = require_person(request.user)
     curriculum = get_object_or_404(curricula_visible_to(request.user), pk=curriculum_id)
     survey = Survey.objects.filter(pk=curriculum.survey_id, live=True).first()
     if survey is None:

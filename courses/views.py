@@ -27,19 +27,12 @@ from courses.progress.selectors import (
 )
 from lms.errors import DomainError
 from lms.page_cache import MAX_SECONDS, cache_for_anonymous, cache_for_user
-from lms.scoping import viewer_person
+from lms.scoping import require_person, viewer_person
 from lms.throttles import throttle_page
 
 CODE_LENGTH = 19  # XXXX-XXXX-XXXX-XXXX
 SEARCH_PAGE_SIZE = 20
 SEARCH_QUERY_MAX = 200
-
-
-def _person_or_404(user):
-    person = viewer_person(user)
-    if person is None:
-        raise Http404("This account has no training profile.")
-    return person
 
 
 @login_required
@@ -76,7 +69,7 @@ def search(request):
 @login_required
 @require_POST
 def lesson_complete(request, lesson_id: int):
-    person = _person_or_404(request.user)
+    person = require_person(request.user)
     lesson = get_object_or_404(visible_lessons(request.user), pk=lesson_id)
     _, created = services.lesson_complete(person=person, lesson=lesson)
     if created:
@@ -90,7 +83,7 @@ def lesson_complete(request, lesson_id: int):
 @login_required
 @require_POST
 def quiz_start(request, quiz_id: int):
-    person = _person_or_404(request.user)
+    person = require_person(request.user)
     module = visible_module_for_quiz(request.user, quiz_id)
     if module is None:
         raise Http404("No such quiz.")
@@ -144,7 +137,7 @@ def answers_from_form(post, questions) -> dict[str, list[int]]:
 @require_POST
 def attempt_submit(request, attempt_id: int):
     attempt, module = _own_attempt(request, attempt_id)
-    person = _person_or_404(request.user)
+    person = require_person(request.user)
     try:
         attempt = services.module_quiz_submit(
             person=person,

@@ -18,6 +18,7 @@ from courses import assignments as services
 from courses.models import Assignment
 from lms.errors import DomainError, ErrorCode
 from lms.permissions import user_can_manage_assignments, user_can_view_agency_records
+from lms.scoping import require_person
 from oversight.forms import AssignmentChangeForm, AssignmentForm
 
 PAGE_SIZE = 50
@@ -66,7 +67,7 @@ def assignment_list(request):
         "oversight/assignments.html",
         {
             "nav": "oversight",
-            "agency": request.user.person.agency,
+            "agency": require_person(request.user).agency,
             "page": page,
             "can_manage": user_can_manage_assignments(request.user),
         },

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET
 from lms.audit import ACTION_LABELS
 from lms.models import AuditEvent
 from lms.permissions import user_can_view_agency_records
+from lms.scoping import require_person
 from oversight.forms import AuditFilterForm
 
 AUDIT_PAGE_SIZE = 50
@@ -85,7 +86,7 @@ def audit_log(request):
         "oversight/audit_log.html",
         {
             "nav": "oversight",
-            "agency": request.user.person.agency,
+            "agency": require_person(request.user).agency,
             "filters": filters,
             "errors": form.field_errors,
             "filtered": any(v not in ("", None) for v in filters.values()),

@@ -20,6 +20,7 @@ from lms.errors import DomainError, ErrorCode
 from lms.models import AuditEvent, Person, PersonnelCategory
 from lms.page_cache import cache_for_user
 from lms.permissions import user_can_revoke_certificates, user_can_view_agency_records
+from lms.scoping import require_person
 from oversight.charts import completion_heatmap_svg
 from oversight.exports import completion_csv_export
 from oversight.reports import (
@@ -62,6 +63,7 @@ def _report_filters(request) -> ReportFilters | None:
 @require_GET
 def oversight_dashboard(request):
     _require_oversight(request.user)
+    agency = require_person(request.user).agency
     filters = _report_filters(request)
     if filters is None:
         return redirect("oversight-dashboard")
@@ -79,7 +81,7 @@ def oversight_dashboard(request):
         "oversight/dashboard.html",
         {
             "nav": "oversight",
-            "agency": request.user.person.agency,
+            "agency": agency,
             "filters": filters,
             "curricula": curricula_for_oversight(request.user),
             "units": units_for_oversight(request.user),
@@ -93,7 +95,7 @@ def oversight_dashboard(request):
         },
     )
     # Kept (unfiltered, first page) until a record in the agency or the content changes.
-    return cache_for_user(response, agency_id=request.user.person.agency_id)
+    return cache_for_user(response, agency_id=agency.pk)
 
 
 @login_required

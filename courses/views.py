@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
+from assessments.form_answers import quiz_answers_from_form
 from assessments.models import Attempt
 from assessments.selectors import attempt_review, attempts_used
 from courses.certificates.pdf import certificate_pdf_response
@@ -120,19 +121,6 @@ def attempt_take(request, attempt_id: int):
     )
 
 
-def answers_from_form(post, questions) -> dict[str, list[int]]:
-    """Form fields `q<id>` (radio or checkboxes) to the API's answer shape."""
-    answers = {}
-    for question in questions:
-        values = post.getlist(f"q{question['id']}")
-        if values:
-            # ASCII digits only: "²".isdigit() is true, but int("²") raises.
-            answers[str(question["id"])] = [
-                int(v) if v.isascii() and v.isdigit() else v for v in values
-            ]
-    return answers
-
-
 @login_required
 @require_POST
 def attempt_submit(request, attempt_id: int):
@@ -143,7 +131,7 @@ def attempt_submit(request, attempt_id: int):
             person=person,
             module=module,
             attempt=attempt,
-            answers=answers_from_form(request.POST, attempt.questions),
+            answers=quiz_answers_from_form(request.POST, questions=attempt.questions),
         )
     except DomainError as error:
         messages.error(request, error.message)

@@ -651,7 +651,7 @@ class Bench:
             return completion_report(
                 viewer=self.command_user(), filters={"curriculum": self.curriculum}
             )
-        return completion_rows(Person.objects.all(), self.curriculum)
+        return completion_rows(people=Person.objects.all(), curriculum=self.curriculum)
 
     def api_page(self, page: int, page_size: int = PAGE_SIZE) -> dict:
         from django.urls import reverse

@@ -42,7 +42,7 @@ class MyProgressView(APIView):
     @extend_schema(responses={200: s.ProgressSerializer, **error_responses(401)})
     def get(self, request):
         person = require_person(request.user)
-        progress = learner_progress(person, curricula_visible_to(request.user))
+        progress = learner_progress(person=person, curricula=curricula_visible_to(request.user))
         return Response(s.ProgressSerializer({"curricula": progress}).data)
 
 

@@ -132,7 +132,7 @@ def reminders_owed(
     """Overdue learners, and those not yet done whose due date is within `days` of `today`."""
     modules_total = ModulePage.objects.live().child_of(curriculum).count()
     rows = (
-        completion_rows(Person.objects.all(), curriculum, now=now)
+        completion_rows(people=Person.objects.all(), curriculum=curriculum, now=now)
         .filter(user__is_active=True)
         .exclude(user__email="")
         .filter(

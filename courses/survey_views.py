@@ -61,7 +61,7 @@ def survey_take(request, curriculum_id: int, phase: str):
     survey = Survey.objects.filter(pk=curriculum.survey_id, live=True).first()
     if survey is None:
         raise Http404("This curriculum has no survey.")
-    progress = learner_progress(person, [curriculum])[0]
+    progress = learner_progress(person=person, curricula=[curriculum])[0]
     answered = surveys_answered(request.user, [survey.pk]).get(survey.pk, set())
     status = survey_status(progress, phase, answered)
     name = PHASE_NAMES[phase]

@@ -40,7 +40,11 @@ SEARCH_QUERY_MAX = 200
 @require_GET
 def my_training(request):
     person = viewer_person(request.user)
-    progress = learner_progress(person, curricula_visible_to(request.user)) if person else []
+    progress = (
+        learner_progress(person=person, curricula=curricula_visible_to(request.user))
+        if person
+        else []
+    )
     with_survey_offers(request.user, progress)
     response = render(
         request,

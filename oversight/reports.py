@@ -159,8 +159,8 @@ def dashboard(*, rows: QuerySet[Person], curriculum: CurriculumPage) -> Dashboar
 def completion_report(*, viewer, filters: ReportFilters) -> QuerySet[Person]:
     """The completion rows the viewer may see (their agency or units only), filtered."""
     return completion_rows(
-        Person.objects.visible_to(viewer),
-        filters["curriculum"],
+        people=Person.objects.visible_to(viewer),
+        curriculum=filters["curriculum"],
         unit=filters.get("unit"),
         status=filters.get("status"),
         category=filters.get("category"),

@@ -50,9 +50,9 @@ def _due(assignments, **match) -> Subquery:
 
 
 def completion_rows(
+    *,
     people: QuerySet[Person],
     curriculum: CurriculumPage,
-    *,
     unit: Unit | None = None,
     status: str | None = None,
     category: str | None = None,

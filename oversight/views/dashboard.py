@@ -116,7 +116,7 @@ def transcript(request, person_id: int):
         Person.objects.visible_to(request.user).select_related("user", "unit", "agency"),
         pk=person_id,
     )
-    progress = learner_progress(person, curricula_visible_to(person.user))
+    progress = learner_progress(person=person, curricula=curricula_visible_to(person.user))
     modules_by_quiz = {m.outline.page.quiz_id: m.outline.page for p in progress for m in p.modules}
     attempts = [
         (attempt, modules_by_quiz.get(attempt.quiz_id))

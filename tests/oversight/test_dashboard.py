@@ -250,11 +250,13 @@ def _expire(certificate):
 
 def test_an_expired_certificate_makes_the_holder_due_again(learner, certificate, curriculum):
     _expire(certificate)
-    progress = learner_progress(learner, [curriculum.page])[0]
+    progress = learner_progress(person=learner, curricula=[curriculum.page])[0]
     assert progress.completed_at is None
     assert progress.modules_completed == 0
     assert progress.due_date == timezone.localdate() - timedelta(days=2)
-    row = completion_rows(Person.objects.all(), curriculum.page).get(pk=learner.pk)
+    row = completion_rows(people=Person.objects.all(), curriculum=curriculum.page).get(
+        pk=learner.pk
+    )
     assert row.status == Status.OVERDUE
     assert row.modules_completed == 0
 
@@ -290,8 +292,10 @@ def test_revoked_certificate_ends_the_cycle_without_touching_history(
     learner, certificate, curriculum, coordinator_a
 ):
     services.certificate_revoke(certificate=certificate, by=coordinator_a.user, reason="Error")
-    progress = learner_progress(learner, [curriculum.page])[0]
+    progress = learner_progress(person=learner, curricula=[curriculum.page])[0]
     assert progress.completed_at is None
-    row = completion_rows(Person.objects.all(), curriculum.page).get(pk=learner.pk)
+    row = completion_rows(people=Person.objects.all(), curriculum=curriculum.page).get(
+        pk=learner.pk
+    )
     assert row.status == Status.NOT_STARTED
     assert Certificate.objects.filter(person=learner).count() == 1

@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, QuerySet
 from django.utils import timezone
 
+from assessments.form_answers import int_or_text
 from assessments.models import (
     LikertValue,
     Survey,
@@ -32,8 +33,8 @@ def _value(raw) -> int | None:
     """An answer as an int on the scale, or None. Booleans and non-integral values are not."""
     if isinstance(raw, bool):
         return None
-    if isinstance(raw, str) and raw.isascii() and raw.isdigit():
-        raw = int(raw)
+    if isinstance(raw, str):
+        raw = int_or_text(raw)
     return raw if isinstance(raw, int) and raw in SCALE else None
 
 

@@ -13,7 +13,7 @@ from assessments.selectors import attempt_review
 from courses import serializers as s
 from courses.certificates.pdf import certificate_pdf_response
 from courses.models import Certificate, normalise_code
-from courses.permissions import require_person, user_can_download_certificate
+from courses.permissions import user_can_download_certificate
 from courses.progress import services
 from courses.progress.selectors import (
     certificates_of,
@@ -26,6 +26,7 @@ from courses.progress.selectors import (
 )
 from lms.api_schema import error_responses
 from lms.errors import DomainError, ErrorCode
+from lms.scoping import require_person
 from lms.throttles import ScopedRateThrottle
 
 
@@ -42,7 +43,7 @@ class MyProgressView(APIView):
     @extend_schema(responses={200: s.ProgressSerializer, **error_responses(401)})
     def get(self, request):
         person = require_person(request.user)
-        progress = learner_progress(person, curricula_visible_to(request.user))
+        progress = learner_progress(person=person, curricula=curricula_visible_to(request.user))
         return Response(s.ProgressSerializer({"curricula": progress}).data)
 
 

@@ -65,7 +65,7 @@ class LearnerPage(Page):
         context = super().get_context(request, *args, **kwargs)
         person = viewer_person(request.user)
         curriculum = self if isinstance(self, CurriculumPage) else curriculum_of(self)
-        progress = learner_progress(person, [curriculum])[0] if person else None
+        progress = learner_progress(person=person, curricula=[curriculum])[0] if person else None
         context.update(person=person, curriculum=curriculum, progress=progress)
         return context
 

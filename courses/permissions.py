@@ -1,21 +1,11 @@
 """Who may do what with training records. Querysets are scoped as well (defence in two layers)."""
 
-from rest_framework.exceptions import PermissionDenied
 from wagtail.models import GroupPagePermission
 
 from courses.models import Certificate
 from courses.progress.selectors import curricula_visible_to
 from lms import roles
-from lms.models import Person
 from lms.scoping import viewer_person
-
-
-def require_person(user) -> Person:
-    """The caller's training profile; accounts without one may not use learner endpoints."""
-    person = viewer_person(user)
-    if person is None:
-        raise PermissionDenied("This account has no training profile.")
-    return person
 
 
 def user_can_download_certificate(user, certificate: Certificate) -> bool:

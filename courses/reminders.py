@@ -133,7 +133,7 @@ def reminders_owed(
     """Overdue learners, and those not yet done whose due date is within `days` of `today`."""
     total = modules_total(curriculum)
     rows = (
-        completion_rows(Person.objects.all(), curriculum, now=now)
+        completion_rows(people=Person.objects.all(), curriculum=curriculum, now=now)
         .filter(user__is_active=True)
         .exclude(user__email="")
         .filter(

@@ -13,6 +13,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
+from assessments.form_answers import survey_answers_from_form
 from assessments.models import LikertValue, Survey, SurveyPhase
 from assessments.surveys import COMMENT_MAX_LENGTH, survey_submit
 from courses.progress.selectors import (
@@ -24,40 +25,30 @@ from courses.progress.selectors import (
     surveys_answered,
 )
 from lms.errors import DomainError, ErrorCode
-from lms.scoping import viewer_person
+from lms.scoping import require_person
 
 PHASE_NAMES = {SurveyPhase.PRE: "before", SurveyPhase.POST: "after"}
 
 
-def _form_items(survey: Survey, post=None) -> list[dict]:
-    """The statements with what the learner chose (when re-showing a form with an error)."""
-    items = []
-    for number, item in enumerate(survey.items.order_by("sort_order", "pk"), start=1):
-        key = str(item.pk)
-        items.append(
-            {
-                "number": number,
-                "id": item.pk,
-                "statement": item.statement,
-                "allow_comment": item.allow_comment,
-                "chosen": post.get(f"item-{key}", "") if post else "",
-                "comment": post.get(f"comment-{key}", "") if post else "",
-            }
-        )
-    return items
-
-
-def _answers_from_form(post, items: list[dict]) -> tuple[dict[str, int], dict[str, str]]:
-    answers, comments = {}, {}
-    for item in items:
-        key = str(item["id"])
-        value = post.get(f"item-{key}", "")
-        if value:
-            # ASCII digits only: "²".isdigit() is true, but int("²") raises.
-            answers[key] = int(value) if value.isascii() and value.isdigit() else value
-        if item["allow_comment"] and post.get(f"comment-{key}", "").strip():
-            comments[key] = post[f"comment-{key}"]
-    return answers, comments
+def _form_items(
+    survey: Survey,
+    *,
+    answers: dict[str, int | str] | None = None,
+    comments: dict[str, str] | None = None,
+) -> list[dict]:
+    """The statements, with what the learner posted (when re-showing a form with an error)."""
+    answers, comments = answers or {}, comments or {}
+    return [
+        {
+            "number": number,
+            "id": item.pk,
+            "statement": item.statement,
+            "allow_comment": item.allow_comment,
+            "chosen": str(answers.get(str(item.pk), "")),
+            "comment": comments.get(str(item.pk), ""),
+        }
+        for number, item in enumerate(survey.items.order_by("sort_order", "pk"), start=1)
+    ]
 
 
 @login_required
@@ -65,14 +56,12 @@ def _answers_from_form(post, items: list[dict]) -> tuple[dict[str, int], dict[st
 def survey_take(request, curriculum_id: int, phase: str):
     if phase not in SurveyPhase.values:
         raise Http404("No such survey.")
-    person = viewer_person(request.user)
-    if person is None:
-        raise Http404("This account has no training profile.")
+    person = require_person(request.user)
     curriculum = get_object_or_404(curricula_visible_to(request.user), pk=curriculum_id)
     survey = Survey.objects.filter(pk=curriculum.survey_id, live=True).first()
     if survey is None:
         raise Http404("This curriculum has no survey.")
-    progress = learner_progress(person, [curriculum])[0]
+    progress = learner_progress(person=person, curricula=[curriculum])[0]
     answered = surveys_answered(request.user, [survey.pk]).get(survey.pk, set())
     status = survey_status(progress, phase, answered)
     name = PHASE_NAMES[phase]
@@ -92,7 +81,7 @@ def survey_take(request, curriculum_id: int, phase: str):
     items = _form_items(survey)
     error = None
     if request.method == "POST":
-        answers, comments = _answers_from_form(request.POST, items)
+        answers, comments = survey_answers_from_form(request.POST, items=items)
         try:
             survey_submit(
                 survey=survey, user=request.user, phase=phase, answers=answers, comments=comments
@@ -102,7 +91,7 @@ def survey_take(request, curriculum_id: int, phase: str):
                 messages.info(request, failure.message)
                 return redirect("my-training")
             error = failure
-            items = _form_items(survey, request.POST)
+            items = _form_items(survey, answers=answers, comments=comments)
         else:
             messages.success(
                 request, f"Thank you: your {name}-training survey answers have been recorded."

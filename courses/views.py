@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
+from assessments.form_answers import quiz_answers_from_form
 from assessments.models import Attempt
 from assessments.selectors import attempt_review
 from courses.certificates.pdf import certificate_pdf_response
@@ -28,7 +29,7 @@ from courses.progress.selectors import (
 )
 from lms.errors import DomainError
 from lms.page_cache import MAX_SECONDS, cache_for_anonymous, cache_for_user
-from lms.scoping import viewer_person
+from lms.scoping import require_person, viewer_person
 from lms.throttles import throttle_page
 
 CODE_LENGTH = 19  # XXXX-XXXX-XXXX-XXXX
@@ -36,18 +37,15 @@ SEARCH_PAGE_SIZE = 20
 SEARCH_QUERY_MAX = 200
 
 
-def _person_or_404(user):
-    person = viewer_person(user)
-    if person is None:
-        raise Http404("This account has no training profile.")
-    return person
-
-
 @login_required
 @require_GET
 def my_training(request):
     person = viewer_person(request.user)
-    progress = learner_progress(person, curricula_visible_to(request.user)) if person else []
+    progress = (
+        learner_progress(person=person, curricula=curricula_visible_to(request.user))
+        if person
+        else []
+    )
     with_survey_offers(request.user, progress)
     response = render(
         request,
@@ -77,7 +75,7 @@ def search(request):
 @login_required
 @require_POST
 def lesson_complete(request, lesson_id: int):
-    person = _person_or_404(request.user)
+    person = require_person(request.user)
     lesson = get_object_or_404(visible_lessons(request.user), pk=lesson_id)
     _, created = services.lesson_complete(person=person, lesson=lesson)
     if created:
@@ -91,7 +89,7 @@ def lesson_complete(request, lesson_id: int):
 @login_required
 @require_POST
 def quiz_start(request, quiz_id: int):
-    person = _person_or_404(request.user)
+    person = require_person(request.user)
     module = visible_module_for_quiz(request.user, quiz_id)
     if module is None:
         raise Http404("No such quiz.")
@@ -122,7 +120,7 @@ def attempt_take(request, attempt_id: int):
         for q in attempt.questions
     ]
     # Which of this cycle's attempts it is: the open attempt is counted among those used.
-    left = module_attempts_left(person=_person_or_404(request.user), module=module)
+    left = module_attempts_left(person=require_person(request.user), module=module)
     return render(
         request,
         "courses/attempt_take.html",
@@ -135,30 +133,17 @@ def attempt_take(request, attempt_id: int):
     )
 
 
-def answers_from_form(post, questions) -> dict[str, list[int]]:
-    """Form fields `q<id>` (radio or checkboxes) to the API's answer shape."""
-    answers = {}
-    for question in questions:
-        values = post.getlist(f"q{question['id']}")
-        if values:
-            # ASCII digits only: "²".isdigit() is true, but int("²") raises.
-            answers[str(question["id"])] = [
-                int(v) if v.isascii() and v.isdigit() else v for v in values
-            ]
-    return answers
-
-
 @login_required
 @require_POST
 def attempt_submit(request, attempt_id: int):
     attempt, module = _own_attempt(request, attempt_id)
-    person = _person_or_404(request.user)
+    person = require_person(request.user)
     try:
         attempt = services.module_quiz_submit(
             person=person,
             module=module,
             attempt=attempt,
-            answers=answers_from_form(request.POST, attempt.questions),
+            answers=quiz_answers_from_form(request.POST, questions=attempt.questions),
         )
     except DomainError as error:
         messages.error(request, error.message)
@@ -174,7 +159,7 @@ def attempt_result(request, attempt_id: int):
     attempt, module = _own_attempt(request, attempt_id)
     if not attempt.is_submitted:
         return redirect("attempt-take", attempt_id=attempt.pk)
-    left = module_attempts_left(person=_person_or_404(request.user), module=module)
+    left = module_attempts_left(person=require_person(request.user), module=module)
     review = attempt_review(attempt, attempts_left=left)
     return render(
         request,

@@ -13,15 +13,23 @@ row has one function here that says what such a viewer reaches:
 * audit events (`scope_events`): events about the viewer's people, events aimed at one of
   the viewer's units (assignment events name their target), and events the viewer caused;
   not agency-wide events such as another viewer's exports or a roster import.
+
+Who the caller is, as a person, is decided here too: `viewer_person` (or None) and
+`require_person` (or 403), used by every app.
 """
 
-from django.core.exceptions import ObjectDoesNotExist
+from typing import TYPE_CHECKING
+
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db.models import Q, QuerySet
+
+if TYPE_CHECKING:  # lms.models imports this module
+    from lms.models import Person
 
 RECORDS_PERMISSION = "lms.view_agency_records"
 
 
-def viewer_person(user):
+def viewer_person(user) -> "Person | None":
     """The user's Person, or None (anonymous, or an account with no person such as a superuser)."""
     if not getattr(user, "is_authenticated", False):
         return None
@@ -29,6 +37,17 @@ def viewer_person(user):
         return user.person
     except ObjectDoesNotExist:
         return None
+
+
+def require_person(user) -> "Person":
+    """The caller's Person, for doors that act as a person (learner pages and endpoints,
+    oversight pages). An account without one is refused: Django's PermissionDenied, which
+    pages and the API (DRF) alike answer with 403, "This account has no training profile."
+    Reads that merely show a person's own things use `viewer_person` and show nothing."""
+    person = viewer_person(user)
+    if person is None:
+        raise PermissionDenied("This account has no training profile.")
+    return person
 
 
 def oversight_agency_id(user) -> int | None:

@@ -10,8 +10,8 @@ from lms.api_schema import error_responses
 from lms.models import PersonnelCategory
 from lms.permissions import CanViewAgencyRecords
 from oversight import serializers as s
-from oversight.exports import completion_csv_response
-from oversight.reports import Status, completion_report, parse_filters, record_report_export
+from oversight.exports import completion_csv_export
+from oversight.reports import ReportFilters, Status, completion_report
 
 
 class ReportPagination(PageNumberPagination):
@@ -30,6 +30,15 @@ REPORT_PARAMETERS = [
 ]
 
 
+def _filters(request) -> ReportFilters:
+    """The query's filters, validated: 400 naming a bad field, 404 for ids out of scope."""
+    serializer = s.ReportFilterSerializer(
+        data=request.query_params, context={"viewer": request.user}
+    )
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
 class CompletionReportView(APIView):
     permission_classes = [IsAuthenticated, CanViewAgencyRecords]
 
@@ -46,8 +55,8 @@ class CompletionReportView(APIView):
         responses={200: s.CompletionReportPageSerializer, **error_responses(400, 401, 403, 404)},
     )
     def get(self, request):
-        filters = parse_filters(request.user, request.query_params)
-        rows = completion_report(viewer=request.user, **filters)
+        filters = _filters(request)
+        rows = completion_report(viewer=request.user, filters=filters)
         paginator = ReportPagination()
         page = paginator.paginate_queryset(rows, request, view=self)
         context = {"modules_total": modules_total(filters["curriculum"])}
@@ -67,11 +76,4 @@ class CompletionCsvView(APIView):
         },
     )
     def get(self, request):
-        filters = parse_filters(request.user, request.query_params)
-        rows = completion_report(viewer=request.user, **filters)
-        record_report_export(request.user, filters, fmt="csv")
-        return completion_csv_response(
-            rows,
-            curriculum=filters["curriculum"],
-            modules_total=modules_total(filters["curriculum"]),
-        )
+        return completion_csv_export(viewer=request.user, filters=_filters(request))

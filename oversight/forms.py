@@ -1,4 +1,10 @@
-"""Forms of the oversight pages. They check input; the rules live in courses.assignments."""
+"""Forms of the oversight pages. They check input; the rules live in courses.assignments.
+
+The completion report's filters are `oversight.serializers.ReportFilterSerializer` (one for
+the API and the dashboard); the audit page's are `AuditFilterForm` here.
+"""
+
+from datetime import date
 
 from django import forms
 
@@ -178,3 +184,92 @@ class AssignmentForm(AssignmentChangeForm):
         if kind == TargetKind.PERSON:
             return {"person": self.cleaned_data["person"]}
         return {"agency": self.agency}
+
+
+ACTOR_MAX_LENGTH = 150  # a username's length: a longer filter is cut, not refused
+
+
+class StrippedChoiceField(forms.ChoiceField):
+    def to_python(self, value) -> str:
+        return super().to_python(value).strip()
+
+
+class DayField(forms.DateField):
+    """A day as YYYY-MM-DD; the error names the value and says that the filter was left out."""
+
+    def to_python(self, value) -> date | None:
+        text = (value or "").strip()
+        if not text:
+            return None
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            raise forms.ValidationError(
+                f"“{text}” is not a date (YYYY-MM-DD); “{self.label}” was ignored.",
+                code="invalid",
+            ) from None
+
+
+class AuditFilterForm(forms.Form):
+    """The audit page's filters from the query string.
+
+    A bad value is reported on its field and left out; the other filters still apply
+    (`filters`). `actions` are the action codes that may be chosen.
+    """
+
+    action = StrippedChoiceField(
+        required=False,
+        error_messages={"invalid_choice": "Not a recorded action; this filter was ignored."},
+    )
+    actor = forms.CharField(
+        required=False,
+        error_messages={
+            "null_characters_not_allowed": "A username has no null characters; "
+            "this filter was ignored."
+        },
+    )
+    person = forms.RegexField(
+        r"\A[0-9]{1,18}\Z",  # ASCII digits, and within a bigint
+        strip=True,
+        required=False,
+        error_messages={"invalid": "A person id is a whole number; this filter was ignored."},
+    )
+
+    def __init__(self, data, *, actions: set[str]):
+        super().__init__(data)
+        self.fields["action"].choices = [("", ""), *((action, action) for action in actions)]
+        # Not attributes above: `from` is a Python keyword, and both are named as in the URL.
+        self.fields["from"] = DayField(label="From", required=False)
+        self.fields["to"] = DayField(label="To", required=False)
+
+    def clean_actor(self) -> str:
+        return self.cleaned_data["actor"][:ACTOR_MAX_LENGTH]
+
+    def clean_person(self) -> int | None:
+        return int(self.cleaned_data["person"]) if self.cleaned_data["person"] else None
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        start, end = cleaned.get("from"), cleaned.get("to")
+        if start and end and end < start:
+            self.add_error("to", "This is before the “From” date, so no event can match.")
+            cleaned["to"] = end  # both dates still apply: the list is rightly empty
+        return cleaned
+
+    @property
+    def filters(self) -> dict:
+        """The filters that apply: each valid value, and nothing for a bad one."""
+        self.is_valid()  # validates once; a field reported as bad is absent from cleaned_data
+        cleaned = self.cleaned_data
+        return {
+            "action": cleaned.get("action", ""),
+            "actor": cleaned.get("actor", ""),
+            "person": cleaned.get("person"),
+            "from": cleaned.get("from"),
+            "to": cleaned.get("to"),
+        }
+
+    @property
+    def field_errors(self) -> dict[str, str]:
+        """The first message of each field reported as bad."""
+        return {name: errors[0] for name, errors in self.errors.items()}

@@ -6,6 +6,7 @@ of queries, whatever the number of officers, modules or completions.
 """
 
 from dataclasses import dataclass
+from typing import NotRequired, TypedDict
 
 from django.db.models import (
     Avg,
@@ -20,8 +21,18 @@ from assessments.models import Attempt
 from courses.models import Assignment, CurriculumPage, ModuleCompletion, ModulePage
 from courses.progress.cycle import Status, completion_rows, cycle_number
 from courses.progress.selectors import live_modules
-from lms.models import Person, PersonnelCategory, Unit
-from lms.scoping import oversight_agency_id, scope_units
+from lms.models import Person, Unit
+from lms.scoping import scope_units
+
+
+class ReportFilters(TypedDict):
+    """The completion report's filters, as `ReportFilterSerializer` validates them: objects
+    already within the viewer's scope, and values from `Status` and `PersonnelCategory`."""
+
+    curriculum: CurriculumPage
+    unit: NotRequired[Unit | None]
+    status: NotRequired[str | None]
+    category: NotRequired[str | None]
 
 
 def curricula_for_oversight(user) -> QuerySet[CurriculumPage]:
@@ -81,7 +92,7 @@ class Dashboard:
         return (100 * done) // self.total if self.total else 0
 
 
-def dashboard(rows: QuerySet[Person], curriculum: CurriculumPage, *, now=None) -> Dashboard:
+def dashboard(*, rows: QuerySet[Person], curriculum: CurriculumPage, now=None) -> Dashboard:
     """Status counts, completion by unit × module (in each person's current certification
     cycle, as the rows count them) and quiz scores for the filtered rows.
 
@@ -146,73 +157,12 @@ def dashboard(rows: QuerySet[Person], curriculum: CurriculumPage, *, now=None) -
     )
 
 
-def parse_filters(user, params) -> dict:
-    """Validate report filters from query parameters against the viewer's scope.
-
-    Returns {"curriculum", "unit", "status", "category"}; raises DomainError (400 for bad
-    values, 404 for ids outside the viewer's agency).
-    """
-    from lms.errors import DomainError, ErrorCode
-
-    curricula = curricula_for_oversight(user)
-    raw_curriculum = params.get("curriculum")
-    if raw_curriculum:
-        if not str(raw_curriculum).isdigit():
-            raise DomainError(ErrorCode.INVALID, "Must be a curriculum id.", field="curriculum")
-        curriculum = curricula.filter(pk=int(raw_curriculum)).first()
-        if curriculum is None:
-            raise DomainError(ErrorCode.NOT_FOUND, "No such curriculum.")
-    else:
-        curriculum = curricula.first()
-        if curriculum is None:
-            raise DomainError(ErrorCode.NOT_FOUND, "No curriculum is assigned in your agency.")
-    unit = None
-    raw_unit = params.get("unit")
-    if raw_unit:
-        if not str(raw_unit).isdigit():
-            raise DomainError(ErrorCode.INVALID, "Must be a unit id.", field="unit")
-        unit = units_for_oversight(user).filter(pk=int(raw_unit)).first()
-        if unit is None:
-            raise DomainError(ErrorCode.NOT_FOUND, "No such unit.")
-    status = params.get("status") or None
-    if status and status not in Status.ALL:
-        raise DomainError(
-            ErrorCode.INVALID, f"Must be one of: {', '.join(Status.ALL)}.", field="status"
-        )
-    category = params.get("category") or None
-    if category and category not in PersonnelCategory.values:
-        raise DomainError(
-            ErrorCode.INVALID,
-            f"Must be one of: {', '.join(PersonnelCategory.values)}.",
-            field="category",
-        )
-    return {"curriculum": curriculum, "unit": unit, "status": status, "category": category}
-
-
-def completion_report(*, viewer, curriculum, unit=None, status=None, category=None):
-    """The completion rows the viewer may see (their agency or units only)."""
+def completion_report(*, viewer, filters: ReportFilters) -> QuerySet[Person]:
+    """The completion rows the viewer may see (their agency or units only), filtered."""
     return completion_rows(
-        Person.objects.visible_to(viewer),
-        curriculum,
-        unit=unit,
-        status=status,
-        category=category,
-    )
-
-
-def record_report_export(user, filters: dict, *, fmt: str) -> None:
-    """Exports leave a trace: who took which slice of the agency's records."""
-    from lms.audit import Action, record_event
-
-    record_event(
-        action=Action.REPORT_EXPORTED,
-        actor=user,
-        obj=filters["curriculum"],
-        agency_id=oversight_agency_id(user),
-        data={
-            "format": fmt,
-            "unit": filters["unit"].pk if filters["unit"] else None,
-            "status": filters["status"],
-            "category": filters["category"],
-        },
+        people=Person.objects.visible_to(viewer),
+        curriculum=filters["curriculum"],
+        unit=filters.get("unit"),
+        status=filters.get("status"),
+        category=filters.get("category"),
     )

@@ -266,9 +266,9 @@ def cycle_number(record: str, now: datetime) -> Case:
 
 
 def completion_rows(
+    *,
     people: QuerySet[Person],
     curriculum: CurriculumPage,
-    *,
     unit: Unit | None = None,
     status: str | None = None,
     category: str | None = None,

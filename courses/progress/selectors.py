@@ -5,7 +5,7 @@ every learner-facing read of modules, lessons and quizzes goes through it.
 """
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import reduce
@@ -320,7 +320,9 @@ def _open_attempt_id(attempts, quiz_id: int | None, now) -> int | None:
     )
 
 
-def learner_progress(person: Person, curricula) -> list[CurriculumProgress]:
+def learner_progress(
+    *, person: Person, curricula: Iterable[CurriculumPage]
+) -> list[CurriculumProgress]:
     """Everything 'My training' shows, in a fixed number of queries whatever the size."""
     now = timezone.now()
     outlines = curriculum_outlines(curricula)

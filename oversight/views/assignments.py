@@ -20,6 +20,7 @@ from courses import assignments as services
 from courses.models import Assignment
 from lms.errors import DomainError, ErrorCode
 from lms.permissions import user_can_manage_assignments, user_can_view_agency_records
+from lms.scoping import require_person
 from oversight.forms import AssignmentChangeForm, AssignmentForm
 
 PAGE_SIZE = 50
@@ -83,7 +84,7 @@ def assignment_list(request):
         "oversight/assignments.html",
         {
             "nav": "oversight",
-            "agency": request.user.person.agency,
+            "agency": require_person(request.user).agency,
             "page": page,
             "can_manage": can_manage,
         },

@@ -14,7 +14,8 @@ from django.views.decorators.http import require_GET
 from lms.audit import ACTION_LABELS
 from lms.models import AuditEvent
 from lms.permissions import user_can_view_agency_records
-from lms.scoping import oversees_whole_agency
+from lms.scoping import oversees_whole_agency, require_person
+from oversight.forms import AuditFilterForm
 from oversight.reports import units_for_oversight
 
 AUDIT_PAGE_SIZE = 50
@@ -27,37 +28,6 @@ def _day_start(day: date, *, days_later: int = 0) -> datetime | None:
         return timezone.make_aware(datetime.combine(day + timedelta(days=days_later), time.min))
     except OverflowError:
         return None
-
-
-def _audit_filters(params, actions: set[str]) -> tuple[dict, dict[str, str]]:
-    """The audit page's filters from query parameters, and a message for each bad one.
-
-    A bad value is reported and left out; the other filters still apply.
-    """
-    filters: dict = {"action": "", "actor": "", "person": None, "from": None, "to": None}
-    errors: dict[str, str] = {}
-    action = params.get("action", "").strip()
-    if action in actions:
-        filters["action"] = action
-    elif action:
-        errors["action"] = "Not a recorded action; this filter was ignored."
-    filters["actor"] = params.get("actor", "").strip()[:150]
-    person = params.get("person", "").strip()
-    if person.isascii() and person.isdigit() and len(person) <= 18:
-        filters["person"] = int(person)
-    elif person:
-        errors["person"] = "A person id is a whole number; this filter was ignored."
-    for name, label in (("from", "From"), ("to", "To")):
-        raw = params.get(name, "").strip()
-        if not raw:
-            continue
-        try:
-            filters[name] = date.fromisoformat(raw)
-        except ValueError:
-            errors[name] = f"“{raw}” is not a date (YYYY-MM-DD); “{label}” was ignored."
-    if filters["from"] and filters["to"] and filters["to"] < filters["from"]:
-        errors["to"] = "This is before the “From” date, so no event can match."
-    return filters, errors
 
 
 def _filtered_events(events, filters: dict):
@@ -102,7 +72,8 @@ def audit_log(request):
         raise PermissionDenied("Only command staff can see the audit trail.")
     scoped = AuditEvent.objects.visible_to(request.user)
     present = set(scoped.order_by().values_list("action", flat=True).distinct())
-    filters, errors = _audit_filters(request.GET, present | ACTION_LABELS.keys())
+    form = AuditFilterForm(request.GET, actions=present | ACTION_LABELS.keys())
+    filters = form.filters
     if filters["action"]:
         present.add(filters["action"])
     actions = sorted(((a, ACTION_LABELS.get(a, a)) for a in present), key=lambda c: c[1])
@@ -118,14 +89,14 @@ def audit_log(request):
         "oversight/audit_log.html",
         {
             "nav": "oversight",
-            "agency": request.user.person.agency,
+            "agency": require_person(request.user).agency,
             "limited_to": (
                 []
                 if oversees_whole_agency(request.user)
                 else [unit.name for unit in units_for_oversight(request.user).order_by("name")]
             ),
             "filters": filters,
-            "errors": errors,
+            "errors": form.field_errors,
             "filtered": any(v not in ("", None) for v in filters.values()),
             "actions": actions,
             "page": page,

@@ -19,23 +19,23 @@ from courses.progress.selectors import (
     certificates_of,
     curricula_visible_to,
     learner_progress,
-    modules_total,
 )
 from lms.errors import DomainError, ErrorCode
 from lms.models import AuditEvent, Person, PersonnelCategory
 from lms.page_cache import cache_for_user
 from lms.permissions import user_can_revoke_certificates, user_can_view_agency_records
+from lms.scoping import require_person
 from oversight.charts import completion_heatmap_svg
-from oversight.exports import completion_csv_response
+from oversight.exports import completion_csv_export
 from oversight.reports import (
+    ReportFilters,
     Status,
     completion_report,
     curricula_for_oversight,
     dashboard,
-    parse_filters,
-    record_report_export,
     units_for_oversight,
 )
+from oversight.serializers import ReportFilterSerializer
 
 PAGE_SIZE = 50
 
@@ -45,34 +45,37 @@ def _require_oversight(user) -> None:
         raise PermissionDenied("Only command staff can see agency records.")
 
 
-def _report_filters(request) -> dict | None:
-    """Report filters. Ids outside the viewer's agency are 404; a bad value is flashed as an
-    error and None returned (the caller sends the viewer back to the dashboard)."""
+def _report_filters(request) -> ReportFilters | None:
+    """Report filters, validated as the API validates them. Ids outside the viewer's agency
+    are 404; each bad value is flashed as an error and None returned (the caller sends the
+    viewer back to the dashboard)."""
+    serializer = ReportFilterSerializer(data=request.GET, context={"viewer": request.user})
     try:
-        return parse_filters(request.user, request.GET)
+        valid = serializer.is_valid()
     except DomainError as error:
         if error.code == ErrorCode.NOT_FOUND:
             raise Http404(error.message) from None
-        messages.error(request, f"{error.field}: {error.message}")
+        raise
+    if not valid:
+        for field, errors in serializer.errors.items():
+            messages.error(request, f"{field}: {errors[0]}")
         return None
+    return serializer.validated_data
 
 
 @login_required
 @require_GET
 def oversight_dashboard(request):
     _require_oversight(request.user)
+    agency = require_person(request.user).agency
     filters = _report_filters(request)
     if filters is None:
         return redirect("oversight-dashboard")
     curriculum = filters["curriculum"]
-    rows = completion_report(viewer=request.user, **filters)
-    summary = dashboard(rows, curriculum)
+    rows = completion_report(viewer=request.user, filters=filters)
+    summary = dashboard(rows=rows, curriculum=curriculum)
     overdue = completion_report(
-        viewer=request.user,
-        curriculum=curriculum,
-        unit=filters["unit"],
-        category=filters["category"],
-        status=Status.OVERDUE,
+        viewer=request.user, filters={**filters, "status": Status.OVERDUE}
     ).order_by("due_date", "user__last_name")[:10]
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
@@ -82,7 +85,7 @@ def oversight_dashboard(request):
         "oversight/dashboard.html",
         {
             "nav": "oversight",
-            "agency": request.user.person.agency,
+            "agency": agency,
             "filters": filters,
             "curricula": curricula_for_oversight(request.user),
             "units": units_for_oversight(request.user),
@@ -96,7 +99,7 @@ def oversight_dashboard(request):
         },
     )
     # Kept (unfiltered, first page) until a record in the agency or the content changes.
-    return cache_for_user(response, agency_id=request.user.person.agency_id)
+    return cache_for_user(response, agency_id=agency.pk)
 
 
 @login_required
@@ -106,11 +109,7 @@ def oversight_csv(request):
     filters = _report_filters(request)
     if filters is None:
         return redirect("oversight-dashboard")
-    rows = completion_report(viewer=request.user, **filters)
-    record_report_export(request.user, filters, fmt="csv")
-    return completion_csv_response(
-        rows, curriculum=filters["curriculum"], modules_total=modules_total(filters["curriculum"])
-    )
+    return completion_csv_export(viewer=request.user, filters=filters)
 
 
 @login_required
@@ -121,7 +120,7 @@ def transcript(request, person_id: int):
         Person.objects.visible_to(request.user).select_related("user", "unit", "agency"),
         pk=person_id,
     )
-    progress = learner_progress(person, curricula_visible_to(person.user))
+    progress = learner_progress(person=person, curricula=curricula_visible_to(person.user))
     modules_by_quiz = {m.outline.page.quiz_id: m.outline.page for p in progress for m in p.modules}
     attempts = [
         (attempt, modules_by_quiz.get(attempt.quiz_id))

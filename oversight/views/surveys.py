@@ -13,6 +13,7 @@ from assessments.models import LikertValue, Survey
 from assessments.surveys import survey_shift
 from lms.models import Person
 from lms.permissions import user_can_view_agency_records
+from lms.scoping import require_person
 from oversight.charts import survey_shift_svg
 from oversight.reports import curricula_for_oversight
 
@@ -44,7 +45,7 @@ def survey_report(request):
         "oversight/surveys.html",
         {
             "nav": "oversight",
-            "agency": request.user.person.agency,
+            "agency": require_person(request.user).agency,
             "curricula": curricula,
             "curriculum": curriculum,
             "report": report,

@@ -224,7 +224,9 @@ def python_form(person, curriculum, now):
 
 
 def sql_form(person, curriculum, now):
-    row = completion_rows(Person.objects.filter(pk=person.pk), curriculum, now=now).get()
+    row = completion_rows(
+        people=Person.objects.filter(pk=person.pk), curriculum=curriculum, now=now
+    ).get()
     return {
         "status": row.status,
         "due_date": row.due_date,

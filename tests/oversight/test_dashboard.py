@@ -251,11 +251,13 @@ def _expire(certificate):
 
 def test_an_expired_certificate_makes_the_holder_due_again(learner, certificate, curriculum):
     _expire(certificate)
-    progress = learner_progress(learner, [curriculum.page])[0]
+    progress = learner_progress(person=learner, curricula=[curriculum.page])[0]
     assert progress.completed_at is None
     assert progress.modules_completed == 0
     assert progress.due_date == timezone.localdate() - timedelta(days=2)
-    row = completion_rows(Person.objects.all(), curriculum.page).get(pk=learner.pk)
+    row = completion_rows(people=Person.objects.all(), curriculum=curriculum.page).get(
+        pk=learner.pk
+    )
     assert row.status == Status.OVERDUE
     assert row.modules_completed == 0
 
@@ -277,7 +279,9 @@ def test_dashboard_counts_no_module_of_a_cycle_that_has_ended(
 
     assert patrol_east_cells() == ["2", "1"]
     _expire(certificate)
-    row = completion_rows(Person.objects.all(), curriculum.page).get(pk=learner.pk)
+    row = completion_rows(people=Person.objects.all(), curriculum=curriculum.page).get(
+        pk=learner.pk
+    )
     assert (row.status, row.modules_completed) == (Status.OVERDUE, 0)
     assert patrol_east_cells() == ["1", "0"]
 
@@ -313,8 +317,10 @@ def test_revoked_certificate_ends_the_cycle_without_touching_history(
     learner, certificate, curriculum, coordinator_a
 ):
     services.certificate_revoke(certificate=certificate, by=coordinator_a.user, reason="Error")
-    progress = learner_progress(learner, [curriculum.page])[0]
+    progress = learner_progress(person=learner, curricula=[curriculum.page])[0]
     assert progress.completed_at is None
-    row = completion_rows(Person.objects.all(), curriculum.page).get(pk=learner.pk)
+    row = completion_rows(people=Person.objects.all(), curriculum=curriculum.page).get(
+        pk=learner.pk
+    )
     assert row.status == Status.NOT_STARTED
     assert Certificate.objects.filter(person=learner).count() == 1

@@ -336,7 +336,7 @@ class Command(BaseCommand):
             return 0
         person = Person.objects.select_related("user").get(user__username=username)
         answered = surveys_answered(person.user, [survey.pk]).get(survey.pk, set())
-        progress = learner_progress(person, [curriculum])[0]
+        progress = learner_progress(person=person, curricula=[curriculum])[0]
         if survey_status(progress, phase, answered) != SurveyStatus.OPEN:
             return 0
         survey_submit(

@@ -15,7 +15,7 @@ from lms import roles
 from lms.audit import Action
 from lms.errors import DomainError, ErrorCode
 from lms.models import AuditEvent
-from oversight.reports import record_report_export
+from oversight.exports import record_report_export
 from tests.factories import CurriculumPageFactory, PersonFactory, UnitFactory, make_survey
 from tests.helpers import complete_lessons, pass_module
 
@@ -97,7 +97,9 @@ def world(home, curriculum, agency_a, north, south, nora, sam, agency_coordinato
         pass_module(sam, module)
     complete_lessons(nora, curriculum.modules[0])
     record_report_export(
-        by, {"curriculum": harbour, "unit": south, "status": None, "category": None}, fmt="csv"
+        viewer=by,
+        filters={"curriculum": harbour, "unit": south, "status": None, "category": None},
+        fmt="csv",
     )
     return made
 

@@ -1,6 +1,6 @@
 """The benchmark's floors: what the server costs before a page does any work of its own.
 
-Mounted only when settings.BENCH_FLOOR_VIEWS is True (bench/settings.py), never in production.
+Mounted only by bench/urls.py, the URL conf of bench/settings.py; never by the site's own URLs.
 """
 
 from django.contrib.auth.decorators import login_required

@@ -464,7 +464,7 @@ def seed_demo() -> None:
     from django.core.management import call_command
     from django.db import NotSupportedError
 
-    from courses.management.commands.seed_demo import Command
+    from authoring.management.commands.seed_demo import Command
 
     password = secrets.token_urlsafe(16)
     try:

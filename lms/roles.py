@@ -9,7 +9,7 @@ COMMAND_STAFF = "Command staff"
 AGENCY_ADMIN = "Agency admin"
 
 # Authors write drafts and submit them to the "Coordinator review" workflow
-# (courses.authoring.workflow); only coordinators publish. Page permissions (add / change /
+# (authoring.workflow); only coordinators publish. Page permissions (add / change /
 # publish_page) are not model permissions: Wagtail grants them on a page and its subtree
 # (seed_demo, on the home page).
 _AUTHORING = [

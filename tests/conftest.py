@@ -17,8 +17,8 @@ from django.db import connection, transaction
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from courses.authoring.workflow import ensure_review_workflow
-from courses.management.commands.seed_demo import Command as SeedDemo
+from authoring.management.commands.seed_demo import Command as SeedDemo
+from authoring.workflow import ensure_review_workflow
 from courses.models import Assignment, Certificate, HomePage
 from lms import roles
 from lms.models import Agency

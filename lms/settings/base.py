@@ -25,6 +25,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 INSTALLED_APPS = [
     "oversight",
     "records",
+    "authoring",
     "courses",
     "assessments",
     "lms",

@@ -1,7 +1,7 @@
 """axe over the admin pages our code defines: the home, curriculum, module and lesson editors
 (courses/models.py panels, courses/blocks.py blocks, with one block of every kind added), the
 quiz and survey editors (assessments/wagtail_hooks.py, assessments/forms.py), and the curriculum
-exchange (courses/authoring/views.py, courses/wagtail_hooks.py).
+exchange (authoring/views.py, authoring/wagtail_hooks.py).
 
 No serious or critical violation may come from our code. Violations that come from Wagtail's
 own admin, which our code cannot change, are listed in WAGTAIL_OWN by rule and node, with the

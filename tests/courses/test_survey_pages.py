@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 
 from assessments.models import SurveyPhase, SurveyResponse
 from assessments.surveys import survey_submit
-from courses.authoring.curriculum_data import CurriculumDataError, read_curriculum, validate_survey
+from authoring.curriculum_data import CurriculumDataError, read_curriculum, validate_survey
 from courses.models import CurriculumPage
 from tests.factories import PersonFactory, make_survey
 from tests.helpers import complete_lessons, pass_module

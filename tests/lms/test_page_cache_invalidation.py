@@ -41,7 +41,7 @@ from tests.records.test_export_import import remove_people_and_records
 pytestmark = pytest.mark.usefixtures("page_cache_on")
 
 REPO = Path(__file__).resolve().parents[2]
-APPS = ("lms", "assessments", "courses", "oversight", "records")
+APPS = ("lms", "assessments", "courses", "oversight", "records", "authoring")
 
 
 # --- 1. What each write renews --------------------------------------------------------------
@@ -306,13 +306,13 @@ SILENT_WRITES = {
         "survey answers are shown only in the survey report, which is not cached; the "
         "response saved with them renews the respondent's pages"
     ),
-    ("courses/authoring/curriculum_data.py", "_create_quiz", "bulk_create"): (
+    ("authoring/curriculum_data.py", "_create_quiz", "bulk_create"): (
         "the choices of a new quiz, which is published next (publishing renews content)"
     ),
-    ("courses/authoring/curriculum_data.py", "_create_survey", "bulk_create"): (
+    ("authoring/curriculum_data.py", "_create_survey", "bulk_create"): (
         "the statements of a new survey, which is published next"
     ),
-    ("courses/authoring/exchange/importing.py", "_store_files", "update"): (
+    ("authoring/exchange/importing.py", "_store_files", "update"): (
         "the stored file name of an image or document created by this import, whose pages "
         "are created live in the same transaction (saving a live page renews content)"
     ),

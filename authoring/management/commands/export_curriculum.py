@@ -2,7 +2,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from courses.authoring.exchange import ExchangeError, export_curriculum
+from authoring.exchange import ExchangeError, export_curriculum
 from courses.models import CurriculumPage, HomePage
 from lms.audit import Action, record_event
 

@@ -18,16 +18,16 @@ from wagtail.images import get_image_model
 from wagtail.models import Page, Site
 
 from assessments.models import Quiz
-from courses.authoring import exchange
-from courses.authoring.exchange import (
+from authoring import exchange
+from authoring.exchange import (
     ExchangeError,
     export_curriculum,
     import_curriculum,
     parse_document,
 )
+from authoring.permissions import user_can_exchange_curricula
+from authoring.wagtail_hooks import curriculum_listing_export_button
 from courses.models import CurriculumPage, HomePage, LessonPage, ModulePage
-from courses.permissions import user_can_exchange_curricula
-from courses.wagtail_hooks import curriculum_listing_export_button
 from lms.audit import Action
 from lms.errors import ErrorCode
 from lms.models import AuditEvent
@@ -541,7 +541,7 @@ def upload(data: dict | bytes, name="curriculum.json") -> SimpleUploadedFile:
 
 def test_coordinator_imports_a_curriculum_from_the_admin(client, coordinator, exported, home):
     client.force_login(coordinator)
-    assert reverse("courses_curriculum_import") == IMPORT_URL
+    assert reverse("authoring_curriculum_import") == IMPORT_URL
     page_response = client.get(IMPORT_URL)
     assert page_response.status_code == 200
     assert 'type="file"' in page_response.content.decode()
@@ -589,7 +589,7 @@ def test_trainer_cannot_open_or_post_the_import_page(client, trainer, exported, 
 
 def test_coordinator_downloads_a_curriculum_as_json(client, coordinator, curriculum):
     client.force_login(coordinator)
-    response = client.get(reverse("courses_curriculum_export", args=[curriculum.page.pk]))
+    response = client.get(reverse("authoring_curriculum_export", args=[curriculum.page.pk]))
     assert response.status_code == 200
     assert response["Content-Disposition"].startswith("attachment")
     assert json.loads(response.content)["curriculum"]["slug"] == curriculum.page.slug
@@ -598,7 +598,7 @@ def test_coordinator_downloads_a_curriculum_as_json(client, coordinator, curricu
 
 def test_trainer_cannot_download_a_curriculum(client, trainer, curriculum):
     client.force_login(trainer)
-    response = client.get(reverse("courses_curriculum_export", args=[curriculum.page.pk]))
+    response = client.get(reverse("authoring_curriculum_export", args=[curriculum.page.pk]))
     assert response.status_code in (302, 403)
     assert response.get("Content-Disposition") is None
 
@@ -614,7 +614,7 @@ def test_only_coordinators_and_superusers_may_exchange_curricula(coordinator, tr
 def test_export_button_is_offered_on_curricula_to_coordinators_only(
     curriculum, coordinator, trainer
 ):
-    url = reverse("courses_curriculum_export", args=[curriculum.page.pk])
+    url = reverse("authoring_curriculum_export", args=[curriculum.page.pk])
     buttons = list(
         curriculum_listing_export_button(Page.objects.get(pk=curriculum.page.pk), coordinator)
     )
@@ -628,7 +628,8 @@ def test_explorer_lists_the_export_action_for_a_curriculum(client, curriculum, h
     response = client.get(reverse("wagtailadmin_explore", args=[home.pk]))
     assert response.status_code == 200
     assert (
-        reverse("courses_curriculum_export", args=[curriculum.page.pk]) in response.content.decode()
+        reverse("authoring_curriculum_export", args=[curriculum.page.pk])
+        in response.content.decode()
     )
 
 

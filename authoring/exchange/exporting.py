@@ -13,7 +13,7 @@ from wagtail.images.blocks import ImageChooserBlock
 from wagtail.rich_text import expand_db_html
 
 from assessments.models import Quiz
-from courses.authoring.exchange.format import (
+from authoring.exchange.format import (
     FORMAT,
     QUIZ_FIELDS,
     VERSION,

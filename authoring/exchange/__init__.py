@@ -13,9 +13,9 @@ fail any more. A document with any problem writes nothing, and the error names i
 already used below the home page is refused.
 """
 
-from courses.authoring.exchange.checking import check_document, parse_document
-from courses.authoring.exchange.exporting import export_curriculum
-from courses.authoring.exchange.format import (
+from authoring.exchange.checking import check_document, parse_document
+from authoring.exchange.exporting import export_curriculum
+from authoring.exchange.format import (
     FORMAT,
     MAX_FILE_BYTES,
     QUIZ_FIELDS,
@@ -23,7 +23,7 @@ from courses.authoring.exchange.format import (
     ExchangeError,
     survey_model,
 )
-from courses.authoring.exchange.importing import default_home, import_curriculum
+from authoring.exchange.importing import default_home, import_curriculum
 
 __all__ = [
     "FORMAT",

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from courses.authoring.exchange import (
+from authoring.exchange import (
     ExchangeError,
     default_home,
     import_curriculum,

@@ -1,6 +1,6 @@
 """Curriculum exchange in the Wagtail admin: download a curriculum as JSON, upload one.
 
-Both are coordinator tasks (courses.permissions.user_can_exchange_curricula). Wagtail's
+Both are coordinator tasks (authoring.permissions.user_can_exchange_curricula). Wagtail's
 admin URL wrapper turns a PermissionDenied into its usual "no permission" redirect.
 """
 
@@ -18,7 +18,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods
 from wagtail.admin import messages
 
-from courses.authoring.exchange import (
+from authoring.exchange import (
     MAX_FILE_BYTES,
     ExchangeError,
     default_home,
@@ -26,8 +26,8 @@ from courses.authoring.exchange import (
     import_curriculum,
     parse_document,
 )
+from authoring.permissions import user_can_exchange_curricula
 from courses.models import CurriculumPage, HomePage
-from courses.permissions import user_can_exchange_curricula
 from lms.audit import Action, record_event
 
 
@@ -112,9 +112,9 @@ def curriculum_import(request):
                     messages.button(reverse("wagtailadmin_explore", args=[page.pk]), "Explore"),
                 ],
             )
-            return redirect("courses_curriculum_import")
+            return redirect("authoring_curriculum_import")
     return TemplateResponse(
         request,
-        "courses/admin/import_curriculum.html",
+        "authoring/admin/import_curriculum.html",
         {"form": form, "exchange_error": exchange_error},
     )

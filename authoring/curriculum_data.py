@@ -27,7 +27,7 @@ from assessments.models import (
 from courses.models import CurriculumPage, HomePage, LessonPage, ModulePage
 from lms.sanitize import ALLOWED_TAGS, clean_html, clean_text
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "curriculum"
+DATA_DIR = Path(__file__).resolve().parent.parent / "courses" / "curriculum"
 MIN_LESSONS = 3
 MIN_WORDS = 1200
 MIN_QUESTIONS = 10

@@ -14,14 +14,14 @@ from wagtail.models import Page, Site
 from wagtail.utils.file import hash_filelike
 
 from assessments.models import Choice, Question, Quiz
-from courses.authoring.exchange.checking import MediaFile, Plan, check_document
-from courses.authoring.exchange.format import (
+from authoring.exchange.checking import MediaFile, Plan, check_document
+from authoring.exchange.format import (
     ExchangeError,
     first_block_error,
     map_raw,
     survey_model,
 )
-from courses.authoring.site import ensure_home_page
+from authoring.site import ensure_home_page
 from courses.models import CurriculumPage, HomePage, LessonPage, ModulePage
 from lms.audit import Action, record_event
 

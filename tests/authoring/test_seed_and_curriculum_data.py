@@ -13,7 +13,7 @@ from django.test import RequestFactory
 from wagtail.models import Page, Site
 
 from assessments.models import Quiz
-from courses.authoring.curriculum_data import (
+from authoring.curriculum_data import (
     DATA_DIR,
     CurriculumDataError,
     load_curriculum,

@@ -5,9 +5,9 @@ from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.widgets import Button
 
-from courses.authoring import views as exchange_views
+from authoring import views as exchange_views
+from authoring.permissions import user_can_exchange_curricula
 from courses.models import CurriculumPage
-from courses.permissions import user_can_exchange_curricula
 
 
 @hooks.register("register_admin_urls")
@@ -16,12 +16,12 @@ def register_exchange_urls():
         path(
             "curricula/import/",
             exchange_views.curriculum_import,
-            name="courses_curriculum_import",
+            name="authoring_curriculum_import",
         ),
         path(
             "curricula/<int:page_id>/export/",
             exchange_views.curriculum_export,
-            name="courses_curriculum_export",
+            name="authoring_curriculum_export",
         ),
     ]
 
@@ -35,7 +35,7 @@ class ImportCurriculumMenuItem(MenuItem):
 def register_import_menu_item():
     return ImportCurriculumMenuItem(
         "Import curriculum",
-        reverse("courses_curriculum_import"),
+        reverse("authoring_curriculum_import"),
         name="import-curriculum",
         icon_name="upload",
         order=290,
@@ -46,7 +46,7 @@ def _export_button(page, user, priority: int):
     if page.specific_class is CurriculumPage and page.live and user_can_exchange_curricula(user):
         yield Button(
             "Export curriculum",
-            reverse("courses_curriculum_export", args=[page.pk]),
+            reverse("authoring_curriculum_export", args=[page.pk]),
             icon_name="download",
             priority=priority,
         )

@@ -14,9 +14,9 @@ from wagtail.models import GroupPagePermission
 
 from assessments.models import Survey, SurveyPhase
 from assessments.surveys import survey_submit
-from courses.authoring.curriculum_data import CurriculumDataError, load_curriculum
-from courses.authoring.site import ensure_home_page
-from courses.authoring.workflow import ensure_review_workflow
+from authoring.curriculum_data import CurriculumDataError, load_curriculum
+from authoring.site import ensure_home_page
+from authoring.workflow import ensure_review_workflow
 from courses.models import Assignment, HomePage, TrainingRecord
 from courses.progress import services
 from courses.progress.selectors import (

@@ -22,7 +22,7 @@ from wagtail.images.fields import WagtailImageField
 from wagtail.models import Page
 
 from assessments.models import Choice, Question, Quiz, validate_question_choices
-from courses.authoring.exchange.format import (
+from authoring.exchange.format import (
     FORMAT,
     MAX_FILE_BYTES,
     QUIZ_FIELDS,

@@ -18,7 +18,7 @@ from wagtail.models import (
 from wagtail.test.utils.form_data import nested_form_data, rich_text, streamfield
 
 from assessments.models import Quiz
-from courses.authoring.workflow import TASK_NAME, WORKFLOW_NAME, ensure_review_workflow
+from authoring.workflow import TASK_NAME, WORKFLOW_NAME, ensure_review_workflow
 from courses.models import LessonPage
 from lms import roles
 from lms.audit import Action

@@ -1,0 +1,1 @@
+"""Trainers' side of the curriculum: exchange, review workflow, the curriculum data loader."""

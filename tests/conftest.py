@@ -29,6 +29,7 @@ from tests.factories import (
     load_curriculum_bundle,
     make_curriculum,
     make_home,
+    make_survey,
 )
 from tests.helpers import pass_module
 
@@ -187,6 +188,31 @@ def make_command_staff(role_groups):
         return person
 
     return make
+
+
+@pytest.fixture
+def command_a(make_command_staff, agency_a, assignment):
+    """Command staff of agency A, where the curriculum is assigned."""
+    return make_command_staff(agency_a)
+
+
+@pytest.fixture
+def command_b(make_command_staff, agency_b, assignment_b):
+    """Command staff of agency B, where the curriculum is assigned too."""
+    return make_command_staff(agency_b)
+
+
+@pytest.fixture
+def survey(curriculum):
+    """The curriculum's survey: three statements, the second with a comment box; offered
+    before module 1 and after module 2 (the last of the test curriculum)."""
+    survey = make_survey(items=3, comment_on=(1,))
+    page = curriculum.page
+    page.survey = survey
+    page.pre_survey_before_module = 1
+    page.post_survey_after_module = 2
+    page.save()
+    return survey
 
 
 @pytest.fixture

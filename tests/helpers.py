@@ -1,13 +1,18 @@
 """Shared steps for tests: answer sets read from the database, and learner progress shortcuts."""
 
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from typing import Any
+from unittest import mock
 
 from django.test import Client
 
 from assessments.models import Attempt, Choice
+from assessments.surveys import survey_submit
 from courses.progress import services
-from lms.models import Person
+from lms import audit
+from lms.audit import Action, record_event
+from lms.models import AuditEvent, Person
 from tests.factories import CurriculumBundle, ModuleBundle, add_module
 
 
@@ -102,3 +107,36 @@ def client_signed_in_as(user) -> Client:
     client = Client()
     client.force_login(user)
     return client
+
+
+def event_for(person: Person, action: str = Action.LESSON_COMPLETED, **kwargs) -> AuditEvent:
+    """An event about `person`, in their agency, as the progress services write them."""
+    kwargs.setdefault("actor", person.user)
+    return record_event(action=action, agency_id=person.agency_id, person_id=person.pk, **kwargs)
+
+
+def event_at(moment: datetime, person: Person, **kwargs) -> AuditEvent:
+    """`event_for`, recorded as if at `moment`."""
+    with mock.patch.object(audit.timezone, "now", return_value=moment):
+        return event_for(person, **kwargs)
+
+
+def latest(action: str) -> AuditEvent:
+    """The newest event of the action."""
+    return AuditEvent.objects.filter(action=action).order_by("-seq").first()
+
+
+def survey_items(survey) -> list:
+    """The survey's statements in their order."""
+    return list(survey.items.order_by("sort_order", "pk"))
+
+
+def answer_survey(person: Person, survey, phase: str, value: int) -> None:
+    """`person` answers every statement of the survey's phase with `value`."""
+    survey_submit(
+        survey=survey,
+        user=person.user,
+        phase=phase,
+        answers={str(item.pk): value for item in survey_items(survey)},
+        comments={},
+    )

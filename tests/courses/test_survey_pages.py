@@ -1,5 +1,5 @@
-"""Perception surveys around the curriculum: offered, optional, answered once; and the
-command-staff report of the shift, scoped to one agency and hidden for small groups."""
+"""Perception surveys around the curriculum: offered, optional, answered once. The
+command-staff report of the shift is tested in tests/oversight/test_survey_report.py."""
 
 import re
 from io import StringIO
@@ -7,53 +7,24 @@ from io import StringIO
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from assessments.models import SurveyPhase, SurveyResponse
-from assessments.surveys import survey_submit
 from authoring.curriculum_data import CurriculumDataError, read_curriculum, validate_survey
 from courses.models import CurriculumPage
-from tests.factories import PersonFactory, make_survey
+from tests.helpers import answer_survey as answer
 from tests.helpers import complete_lessons, pass_module
+from tests.helpers import survey_items as items
 
 PRE_PROMPT = "Before you start: a two-minute survey"
 HIDDEN = "Results are hidden"
-
-
-@pytest.fixture
-def survey(curriculum):
-    """The curriculum's survey: three statements, the second with a comment box; offered
-    before module 1 and after module 2 (the last of the test curriculum)."""
-    survey = make_survey(items=3, comment_on=(1,))
-    page = curriculum.page
-    page.survey = survey
-    page.pre_survey_before_module = 1
-    page.post_survey_after_module = 2
-    page.save()
-    return survey
 
 
 def url(curriculum, phase: str) -> str:
     return f"/training/surveys/{curriculum.page.pk}/{phase}/"
 
 
-def items(survey):
-    return list(survey.items.order_by("sort_order", "pk"))
-
-
 def form_data(survey, value: int = 4, **extra) -> dict:
     return {f"item-{item.pk}": str(value) for item in items(survey)} | extra
-
-
-def answer(person, survey, phase: str, value: int) -> None:
-    survey_submit(
-        survey=survey,
-        user=person.user,
-        phase=phase,
-        answers={str(item.pk): value for item in items(survey)},
-        comments={},
-    )
 
 
 # --- The learner's side -----------------------------------------------------------------------
@@ -223,115 +194,6 @@ def test_the_form_needs_a_signed_in_learner(client, curriculum, survey):
     assert "/accounts/login/" in response.url
 
 
-# --- The command-staff report -----------------------------------------------------------------
-
-
-REPORT = "/oversight/surveys/"
-
-
-@pytest.fixture
-def command_a(make_command_staff, agency_a, assignment):
-    return make_command_staff(agency_a)
-
-
-@pytest.fixture
-def command_b(make_command_staff, agency_b, assignment_b):
-    return make_command_staff(agency_b)
-
-
-def respondents(agency, survey, *, pre: int, post: int, pre_value: int, post_value: int):
-    for _ in range(pre):
-        answer(PersonFactory(agency=agency), survey, SurveyPhase.PRE, pre_value)
-    for _ in range(post):
-        answer(PersonFactory(agency=agency), survey, SurveyPhase.POST, post_value)
-
-
-def test_learners_are_refused_the_survey_report(signed_in, survey):
-    assert signed_in.get(REPORT).status_code == 403
-
-
-def test_the_report_needs_a_signed_in_user(client):
-    assert client.get(REPORT).status_code == 302
-
-
-def test_command_staff_of_a_see_only_agency_a_figures(
-    client, command_a, agency_a, agency_b, assignment_b, survey
-):
-    respondents(agency_a, survey, pre=5, post=5, pre_value=2, post_value=4)
-    respondents(agency_b, survey, pre=6, post=6, pre_value=5, post_value=1)
-    client.force_login(command_a.user)
-
-    response = client.get(REPORT)
-
-    assert response.status_code == 200
-    html = response.content.decode()
-    assert HIDDEN not in html
-    assert '<svg class="chart chart--shift"' in html
-    assert 'role="img"' in html
-    assert '<title id="shift-title">' in html and '<desc id="shift-desc">' in html
-    assert html.count("<td>5 / 2.00</td>") == 3
-    assert html.count("<td>5 / 4.00</td>") == 3
-    assert html.count("<td>+2.00</td>") == 3
-    assert "<td>6 / " not in html and "5.00" not in html and "-4.00" not in html
-    assert "Surveys" in html and 'aria-current="page">Surveys' in html
-
-
-def test_command_staff_of_b_see_only_agency_b_figures(
-    client, command_b, agency_a, agency_b, survey
-):
-    respondents(agency_a, survey, pre=5, post=5, pre_value=2, post_value=4)
-    respondents(agency_b, survey, pre=6, post=6, pre_value=5, post_value=1)
-    client.force_login(command_b.user)
-    html = client.get(REPORT).content.decode()
-    assert html.count("<td>6 / 5.00</td>") == 3
-    assert html.count("<td>-4.00</td>") == 3
-    assert "2.00" not in html
-
-
-def test_four_respondents_hide_the_figures_and_five_show_them(client, command_a, agency_a, survey):
-    respondents(agency_a, survey, pre=4, post=5, pre_value=3, post_value=4)
-    client.force_login(command_a.user)
-
-    hidden = client.get(REPORT).content.decode()
-    assert HIDDEN in hidden
-    assert "fewer than 5 people have answered the before-training survey" in hidden
-    assert '<svg class="chart chart--shift"' not in hidden
-    assert "3.00" not in hidden and "4.00" not in hidden
-    assert "&lt;&nbsp;5" in hidden  # the small group's size is not given exactly
-
-    respondents(agency_a, survey, pre=1, post=0, pre_value=3, post_value=4)
-    shown = client.get(REPORT).content.decode()
-    assert HIDDEN not in shown
-    assert "<td>5 / 3.00</td>" in shown
-    assert "<td>+1.00</td>" in shown
-
-
-def test_the_report_says_so_when_no_curriculum_has_a_survey(client, command_a):
-    client.force_login(command_a.user)
-    response = client.get(REPORT)
-    assert response.status_code == 200
-    assert "has a perception survey yet" in response.content.decode()
-
-
-def test_a_curriculum_outside_the_agency_is_404(client, command_a, survey):
-    client.force_login(command_a.user)
-    assert client.get(REPORT, {"curriculum": "999999"}).status_code == 404
-
-
-def test_the_report_takes_the_same_number_of_queries_for_5_and_15_respondents(
-    client, command_a, agency_a, survey
-):
-    client.force_login(command_a.user)
-
-    def measure(count: int) -> int:
-        respondents(agency_a, survey, pre=count, post=count, pre_value=2, post_value=3)
-        with CaptureQueriesContext(connection) as queries:
-            assert client.get(REPORT).status_code == 200
-        return len(queries)
-
-    assert measure(5) == measure(10)
-
-
 # --- The data file and the demo seed ------------------------------------------------------------
 
 
@@ -380,10 +242,10 @@ def test_seed_attaches_the_survey_and_answers_it_for_demo_learners_once(client, 
     assert SurveyResponse.objects.count() == 17
 
     client.force_login(get_user_model().objects.get(username="command"))  # Riverside
-    html = client.get(REPORT).content.decode()
+    html = client.get("/oversight/surveys/").content.decode()
     assert "Shift: +" in html
     assert "fewer than 5 people" not in html
     client.force_login(get_user_model().objects.get(username="command2"))  # Lakeside: nobody
-    html = client.get(REPORT).content.decode()
+    html = client.get("/oversight/surveys/").content.decode()
     assert "Shift:" not in html
     assert "fewer than 5 people have answered" in html

@@ -72,11 +72,6 @@ def test_production_turns_on_staff_mfa_and_never_debug():
 # Content-Security-Policy
 
 
-@pytest.fixture
-def command_a(make_command_staff, agency_a, assignment):
-    return make_command_staff(agency_a)
-
-
 def test_learner_and_oversight_pages_allow_no_inline_script(
     client, learner, command_a, certificate, curriculum
 ):

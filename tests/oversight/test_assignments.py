@@ -51,11 +51,6 @@ def coordinator_b(make_coordinator, agency_b):
 
 
 @pytest.fixture
-def command_a(make_command_staff, agency_a, assignment):
-    return make_command_staff(agency_a)
-
-
-@pytest.fixture
 def second_curriculum(home):
     """A live curriculum nobody is assigned yet."""
     return CurriculumPageFactory(parent=home, title="De-escalation Refresher")

@@ -31,16 +31,6 @@ REPORT_ENDPOINTS = ["/api/v1/reports/completion/", "/api/v1/reports/completion.c
 
 
 @pytest.fixture
-def command_a(make_command_staff, agency_a, assignment):
-    return make_command_staff(agency_a)
-
-
-@pytest.fixture
-def command_b(make_command_staff, agency_b, assignment_b):
-    return make_command_staff(agency_b)
-
-
-@pytest.fixture
 def coordinator_a(role_groups, agency_a, assignment):
     person = PersonFactory(agency=agency_a, rank="Lieutenant")
     person.user.groups.add(role_groups[roles.COORDINATOR])

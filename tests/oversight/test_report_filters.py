@@ -33,11 +33,6 @@ CASES = [
 
 
 @pytest.fixture
-def command_a(make_command_staff, agency_a, assignment):
-    return make_command_staff(agency_a)
-
-
-@pytest.fixture
 def placeholders(curriculum, home, agency_a, agency_b):
     return {
         "curriculum": curriculum.page.pk,

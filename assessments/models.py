@@ -1,6 +1,6 @@
-"""Quizzes and the attempts learners make at them.
+"""Quizzes and the attempts learners make at them; perception surveys and their responses.
 
-This app is a quiz engine: it knows users, not modules. `courses` decides when a quiz
+This app is a quiz and survey engine: it knows users, not modules. `courses` decides when a quiz
 may be taken and what passing it means.
 """
 

@@ -455,9 +455,10 @@ def _attempt(quiz, person, number: int, submitted_at, rng: random.Random, *, pas
 def seed_demo() -> None:
     """Run seed_demo for the curriculum and roles; without its demo progress if that fails.
 
-    The demo progress walks seven learners through the progress services. On PostgreSQL
-    those fail while training_record() locks with select_related("certificate") (FOR UPDATE
-    of a nullable outer join); the benchmark needs only the curriculum and the roles.
+    The demo progress walks eleven learners through the progress services. On PostgreSQL it
+    once failed (training_record() locked with select_related("certificate"): FOR UPDATE of
+    a nullable outer join; it no longer joins it); the fallback stays, since the benchmark
+    needs only the curriculum and the roles.
     """
     from unittest import mock
 
@@ -492,7 +493,7 @@ def prepare(args, url: str, sizes: list[int] | None = None) -> None:
     seeded = time.perf_counter()
     if not args.no_analyze:
         # Planner statistics, as autovacuum keeps them on PostgreSQL. SQLite has none until
-        # someone runs ANALYZE; see README.md for what the report does without them.
+        # someone runs ANALYZE; --no-analyze seeds without them.
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
     sizes = made["sizes"]

@@ -15,7 +15,7 @@ from lms.settings.base import ALLOWED_HOSTS, SQLITE_ENGINE, SQLITE_OPTIONS
 DEBUG = False
 SECRET_KEY = "bench-only-not-secret"  # noqa: S105
 ALLOWED_HOSTS = [*ALLOWED_HOSTS, "testserver"]  # the DRF test client's host name
-# Only the sixteen seed_demo accounts are hashed; the bench officers get unusable passwords.
+# Only the twenty seed_demo accounts are hashed; the bench officers get unusable passwords.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MEDIA_ROOT = "/tmp/common-ground-bench-media"  # noqa: S108
 ROOT_URLCONF = "bench.urls"  # the site plus the floor views (bench/floor_views.py)

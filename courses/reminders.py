@@ -87,8 +87,8 @@ def send_due_reminders(
     """Email every learner whose live curriculum is overdue or due within `days` of `today`.
 
     Completed learners, people without an email address and inactive users get nothing.
-    Three queries per curriculum (modules, rows, earlier reminders) plus the inserts of
-    the reminders sent. A dry run sends and logs nothing.
+    One query for the assigned curricula, then three per curriculum (modules, rows, earlier
+    reminders), plus the inserts of the reminders sent. A dry run sends and logs nothing.
     """
     now = timezone.now()
     if today is not None:  # a run as of another day judges certificates at that day's noon

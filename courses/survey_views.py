@@ -1,9 +1,8 @@
-"""Perception surveys: the learner's form before and after the training, and the command-staff
-report of the shift, in aggregate only.
+"""Perception surveys: the learner's form before and after the training.
 
 When a survey is offered is decided in `courses.progress.selectors.survey_status`; answering it is
-`assessments.surveys.survey_submit`; the report is `assessments.surveys.survey_shift` over the
-viewer's scoped people. These views only check, render and redirect.
+`assessments.surveys.survey_submit`. (The command-staff report of the shift is
+oversight/views/surveys.py.) This view only checks, renders and redirects.
 """
 
 from django.conf import settings

@@ -1,4 +1,4 @@
-"""Forms of the oversight pages."""
+"""The roster upload form (the oversight roster page, oversight/views/roster.py)."""
 
 from django import forms
 from django.core.validators import FileExtensionValidator

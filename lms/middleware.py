@@ -1,3 +1,6 @@
+"""Request middleware of our own: the audit context (client address), the idle session
+timeout and the Content-Security-Policy header."""
+
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY, logout
 from django.utils import timezone

@@ -1,4 +1,4 @@
-"""People and the agencies they belong to."""
+"""People and the agencies and units they belong to; the rows of the audit trail."""
 
 from django.conf import settings
 from django.core.exceptions import ValidationError

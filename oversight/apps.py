@@ -3,7 +3,7 @@ from django.apps import AppConfig
 
 class OversightConfig(AppConfig):
     """Command-staff pages and the report API. No models: it reads courses, assessments and
-    lms through their scoped selectors."""
+    lms through their scoped selectors and changes them through their services."""
 
     name = "oversight"
     verbose_name = "Oversight"

@@ -1,7 +1,8 @@
 """Forms of the oversight pages. They check input; the rules live in courses.assignments.
 
 The completion report's filters are `oversight.serializers.ReportFilterSerializer` (one for
-the API and the dashboard); the audit page's are `AuditFilterForm` here.
+the API and the dashboard); the audit page's are `AuditFilterForm` here; the roster upload
+form is `lms.forms.RosterUploadForm`.
 """
 
 from datetime import date

@@ -89,8 +89,10 @@ def base(django_db_setup, db) -> BaseData:
 @pytest.fixture(autouse=True)
 def _isolated_caches(settings):
     """Wagtail caches site root paths in Django's cache; a rolled-back test must not leave its
-    own there. The index is not kept current on page saves (it only slows them): the search
-    tests (tests/courses/test_search.py) index the pages they search for themselves."""
+    own there. The index is not kept current on page saves (it only slows them): the tests that
+    search (tests/courses/test_search.py, tests/test_html_validity.py) index the pages they
+    search for themselves; the browser tests' demo is seeded (and so indexed) once per session,
+    before this setting applies."""
     settings.WAGTAILSEARCH_BACKENDS = {
         "default": {"BACKEND": "wagtail.search.backends.database", "AUTO_UPDATE": False}
     }

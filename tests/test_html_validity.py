@@ -218,6 +218,7 @@ def oversight_pages(pages: Pages, role_groups) -> None:
 @pytest.fixture
 def seeded(db):
     call_command("seed_demo", password=PASSWORD, stdout=StringIO())
+    call_command("update_index", stdout=StringIO())  # "search-found" needs the pages indexed
 
 
 def test_every_learner_verification_and_oversight_page_is_valid_html(

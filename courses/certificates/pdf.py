@@ -98,8 +98,9 @@ PDF_CACHE_SECONDS = 24 * 3600
 
 
 def certificate_pdf_response(certificate: Certificate, request) -> FileResponse:
-    """The PDF, drawn once per worker and kept under the very facts it prints (copies made at
-    issue: drawing takes tens of milliseconds, the facts do not change)."""
+    """The PDF, drawn once and kept in the "default" cache (each worker's memory; Redis, shared,
+    with REDIS_URL) under the very facts it prints (copies made at issue: drawing takes tens of
+    milliseconds, the facts do not change)."""
     verify_url = request.build_absolute_uri(reverse("certificate-verify", args=[certificate.code]))
     printed = (
         certificate.pk,

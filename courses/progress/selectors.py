@@ -408,7 +408,8 @@ def learner_progress(
 
 def module_attempts_left(*, person: Person, module: ModulePage, now=None) -> int:
     """Attempts the person may still start at the module's quiz in their current certification
-    cycle: the number the start rule (`module_quiz_start`) goes by. Two queries."""
+    cycle: the number the start rule (`module_quiz_start`) goes by. Two queries (three while the
+    worker has not yet kept the curriculum above the module: `curriculum_of`)."""
     record = (
         TrainingRecord.objects.filter(person=person, curriculum=curriculum_of(module))
         .select_related("certificate")

@@ -1,18 +1,19 @@
 """The rules of progress: lesson → module → curriculum → certificate, called explicitly in turn.
 
-Every rule first takes the person's `TrainingRecord` for the curriculum with a row lock,
-which serialises concurrent progress of one person in one curriculum; the database
+Every progress rule first takes the person's `TrainingRecord` for the curriculum with a row
+lock, which serialises concurrent progress of one person in one curriculum; the database
 constraints (one row per person, lesson / module / curriculum and cycle; one certificate
 per completion) are the proof against races. Each change writes its audit event in the
-same transaction.
+same transaction. (`certificate_revoke`, an oversight act, locks the certificate instead.)
 
 Locks once, in order: every rule locks in the same order: the training record first, then
-the quiz's row (the attempt when submitting, the learner's account when starting:
-assessments.services), then the audit chain head, which `record_event` takes for each event
-it appends and after which nothing new is locked. A rule called by another rule of the same
-request (`module_complete`, `curriculum_complete_if_done`) is handed the record its caller
-locked instead of locking it again; called on its own, it locks the record itself. So a
-passing submit locks the record once and the attempt once (tests/courses/test_locks.py).
+the quiz engine's row (the attempt when submitting, the learner's account when starting:
+assessments.services), then the audit chain head, which the transaction's first
+`record_event` takes (later events reuse that lock) and after which nothing new is locked.
+A rule called by another rule of the same request (`module_complete`,
+`curriculum_complete_if_done`) is handed the record its caller locked instead of locking it
+again; called on its own, it locks the record itself. So a passing submit locks the record
+once, the attempt once and the chain head once (tests/courses/test_locks.py).
 """
 
 from django.db import transaction

@@ -102,7 +102,7 @@ def register_signal_handlers() -> None:
             watch(model, scope=Scope.CONTENT)
     for model in (Site, Agency, Unit, Group, GroupPagePermission, Group.permissions.through):
         watch(model, scope=Scope.CONTENT)
-    watch(Token, scope=Scope.CONTENT, saves=False)  # one is created at every API sign-in
+    watch(Token, scope=Scope.CONTENT, saves=False)  # created at a first API sign-in: no renewal
     for model in (
         Person,
         User,

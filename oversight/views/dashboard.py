@@ -46,9 +46,9 @@ def _require_oversight(user) -> None:
 
 
 def _report_filters(request) -> ReportFilters | None:
-    """Report filters, validated as the API validates them. Ids outside the viewer's agency
-    are 404; each bad value is flashed as an error and None returned (the caller sends the
-    viewer back to the dashboard)."""
+    """Report filters, validated as the API validates them. Ids outside the viewer's scope
+    (their agency, or their units) are 404; each bad value is flashed as an error and None
+    returned (the caller sends the viewer back to the dashboard)."""
     serializer = ReportFilterSerializer(data=request.GET, context={"viewer": request.user})
     try:
         valid = serializer.is_valid()

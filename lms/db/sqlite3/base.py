@@ -10,7 +10,8 @@ released, and then begins; the end of the transaction releases it.
 Only public methods of Django's connection are overridden: `set_autocommit` (which
 `transaction.atomic` calls to begin and, after the commit or rollback, to end the outermost
 transaction), `close`, and `connect` (a new connection holds no transaction). In-memory
-databases (the test suite's) need no queue. bench/README.md measures what it buys.
+databases (the test suite's) need no queue. README, "The embedded database", says what it
+buys, measured.
 """
 
 import fcntl

@@ -2,6 +2,7 @@
 
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny
@@ -90,7 +91,10 @@ class AttemptStartView(APIView):
 class AttemptSubmitView(APIView):
     @extend_schema(
         request=s.SubmitSerializer,
-        responses={200: s.AttemptResultSerializer, **error_responses(400, 401, 404, 409)},
+        responses={
+            200: s.AttemptResultSerializer,
+            **error_responses(400, 401, 404, 409, 415),
+        },
     )
     def post(self, request, attempt_id: int):
         person = require_person(request.user)
@@ -122,7 +126,9 @@ class MyCertificatesView(APIView):
 class CertificatePdfView(APIView):
     @extend_schema(
         responses={
-            (200, "application/pdf"): OpenApiResponse(description="The certificate PDF"),
+            (200, "application/pdf"): OpenApiResponse(
+                OpenApiTypes.BINARY, description="The certificate PDF"
+            ),
             **error_responses(401, 404),
         }
     )
@@ -139,7 +145,9 @@ class PublicCertificateView(APIView):
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "certificate_verify"
 
-    @extend_schema(responses={200: s.PublicCertificateSerializer, **error_responses(404, 429)})
+    @extend_schema(
+        auth=[], responses={200: s.PublicCertificateSerializer, **error_responses(404, 429)}
+    )
     def get(self, request, code: str):
         certificate = get_object_or_404(Certificate, code=normalise_code(code))
         return Response(s.PublicCertificateSerializer(certificate).data)

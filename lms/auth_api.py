@@ -1,20 +1,23 @@
-"""POST /api/v1/auth/token/: DRF's token view with a rate limit, the sign-in lockout, and a
-one-time code for staff when settings.REQUIRE_MFA_FOR_STAFF is on."""
+"""POST /api/v1/auth/token/: DRF's token view, JSON only (API.md), with a rate limit, the
+sign-in lockout, and a one-time code for staff when settings.REQUIRE_MFA_FOR_STAFF is on."""
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_serializer, inline_serializer
 from rest_framework import serializers
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
 from lms import mfa
+from lms.api_schema import error_response, error_responses
 from lms.lockout import SignInLocked
 from lms.throttles import ScopedRateThrottle
 
 
+@extend_schema_serializer(component_name="Token")  # the request body: "TokenRequest"
 class TokenRequestSerializer(AuthTokenSerializer):
     otp_token = serializers.CharField(
         label=_("One-time code"),
@@ -43,13 +46,18 @@ class TokenView(ObtainAuthToken):
     serializer_class = TokenRequestSerializer
     throttle_classes = (ScopedRateThrottle,)
     throttle_scope = "auth_token"
+    # DRF's view also takes forms; a body in three encodings is three request types to a
+    # client generator (openapi-python-client's token module did not import). A form: 415.
+    parser_classes = (JSONParser,)
 
     @extend_schema(
         request=TokenRequestSerializer,
+        auth=[],
         responses={
             200: inline_serializer("TokenResponse", {"token": serializers.CharField()}),
-            400: OpenApiResponse(description="Wrong credentials or one-time code."),
-            429: OpenApiResponse(description="Locked out after failed sign-ins, or throttled."),
+            400: error_response(400, "Wrong credentials or one-time code."),
+            429: error_response(429, "Locked out after failed sign-ins, or throttled."),
+            **error_responses(415),
         },
     )
     def post(self, request, *args, **kwargs):

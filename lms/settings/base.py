@@ -176,6 +176,8 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "lms.api_schema.ids_are_not_negative",
+        "lms.api_schema.anonymous_operations_say_so",
+        "lms.api_schema.query_enums_are_components",
     ],
 }
 

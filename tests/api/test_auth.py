@@ -45,6 +45,22 @@ def test_token_refused_for_wrong_credentials(anon_api, learner, body):
     assert not Token.objects.exists()
 
 
+@pytest.mark.parametrize("encoding", ["multipart", "urlencoded"])
+def test_token_request_is_json_only_a_form_gets_415(anon_api, learner, encoding):
+    body = {"username": learner.user.username, "password": PASSWORD}
+    if encoding == "multipart":
+        response = anon_api.post(TOKEN_URL, body, format="multipart")
+    else:
+        response = anon_api.post(
+            TOKEN_URL,
+            f"username={learner.user.username}&password={PASSWORD}",
+            content_type="application/x-www-form-urlencoded",
+        )
+    assert response.status_code == 415
+    assert set(response.json()) == {"detail"}
+    assert not Token.objects.exists()
+
+
 def test_token_refused_for_inactive_account(anon_api, learner):
     learner.user.is_active = False
     learner.user.save()

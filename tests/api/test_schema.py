@@ -54,3 +54,74 @@ def test_schema_of_a_served_question_has_no_right_answer_field(schema):
     assert served
     for name in served:
         assert not any("correct" in p for p in components[name].get("properties", {}))
+
+
+ANONYMOUS = [("/api/v1/auth/token/", "post"), ("/api/v1/certificates/{code}/", "get")]
+
+
+def operations(schema):
+    for path, methods in schema["paths"].items():
+        for method, operation in methods.items():
+            yield path, method, operation
+
+
+def test_token_request_is_json_only(schema):
+    body = schema["paths"]["/api/v1/auth/token/"]["post"]["requestBody"]
+    assert set(body["content"]) == {"application/json"}
+    assert body["required"] is True
+
+
+def test_anonymous_operations_need_no_security_and_the_rest_need_a_token(schema):
+    for path, method, operation in operations(schema):
+        if (path, method) in ANONYMOUS:
+            assert operation["security"] == [], path
+        else:
+            assert {"tokenAuth": []} in operation["security"], path
+            assert {} not in operation["security"], path
+
+
+def test_csv_and_pdf_responses_state_their_media_types(schema):
+    csv = schema["paths"]["/api/v1/reports/completion.csv"]["get"]["responses"]["200"]
+    pdf = schema["paths"]["/api/v1/certificates/{code}/pdf/"]["get"]["responses"]["200"]
+    assert csv["content"] == {"text/csv": {"schema": {"type": "string"}}}
+    assert pdf["content"] == {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}
+
+
+def test_every_error_response_documents_its_json_body(schema):
+    components = schema["components"]["schemas"]
+    assert components["Error"]["required"] == ["detail"]
+    assert components["FieldErrors"]["additionalProperties"] == {
+        "type": "array",
+        "items": {"type": "string"},
+    }
+    error, field_errors = "#/components/schemas/Error", "#/components/schemas/FieldErrors"
+    assert [s["$ref"] for s in components["InvalidInput"]["oneOf"]] == [error, field_errors]
+    for path, method, operation in operations(schema):
+        for code, response in operation["responses"].items():
+            if code.startswith("4"):
+                [(media_type, body)] = response["content"].items()
+                assert media_type == "application/json", (path, method, code)
+                expected = "InvalidInput" if code == "400" else "Error"
+                assert body["schema"] == {"$ref": f"#/components/schemas/{expected}"}
+
+
+def test_operation_ids_are_unique_python_identifiers(schema):
+    ids = [operation["operationId"] for _, _, operation in operations(schema)]
+    assert len(ids) == len(set(ids))
+    assert all(operation_id.isidentifier() for operation_id in ids), ids
+
+
+def test_report_filters_share_named_enums(schema):
+    components = schema["components"]["schemas"]
+    for path in ("/api/v1/reports/completion/", "/api/v1/reports/completion.csv"):
+        parameters = {p["name"]: p for p in schema["paths"][path]["get"]["parameters"]}
+        assert parameters["status"]["schema"] == {"$ref": "#/components/schemas/ReportStatus"}
+        assert parameters["category"]["schema"] == {
+            "$ref": "#/components/schemas/PersonnelCategory"
+        }
+    assert components["ReportStatus"]["enum"] == [
+        "completed",
+        "in_progress",
+        "not_started",
+        "overdue",
+    ]

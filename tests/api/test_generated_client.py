@@ -14,6 +14,7 @@ import pkgutil
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import ExitStack
 from types import ModuleType, SimpleNamespace
 
 import pytest
@@ -111,8 +112,18 @@ def load(package: ModuleType) -> SimpleNamespace:
     )
 
 
+@pytest.fixture
+def opened() -> Iterator[ExitStack]:
+    """Clients entered here are closed after the test: an open keep-alive connection keeps its
+    live-server thread, and that thread's database connection, alive past the test run."""
+    with ExitStack() as stack:
+        yield stack
+
+
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_learner_journey_and_report_run_through_the_generated_client(generated, live_server):
+def test_learner_journey_and_report_run_through_the_generated_client(
+    generated, live_server, opened
+):
     curriculum = make_curriculum(make_home(), modules=1, lessons=2)
     [module] = curriculum.modules
     agency = AgencyFactory()
@@ -123,17 +134,21 @@ def test_learner_journey_and_report_run_through_the_generated_client(generated, 
 
     api = load(generated)
     models = api.models
-    anonymous = api.client.Client(base_url=live_server.url, raise_on_unexpected_status=True)
+    anonymous = opened.enter_context(
+        api.client.Client(base_url=live_server.url, raise_on_unexpected_status=True)
+    )
 
     def sign_in(username: str):
         body = models.TokenRequest(username=username, password=PASSWORD)
         token = api.token.sync(client=anonymous, body=body)
         assert isinstance(token, models.TokenResponse)
-        return api.client.AuthenticatedClient(
-            base_url=live_server.url,
-            token=token.token,
-            prefix="Token",
-            raise_on_unexpected_status=True,
+        return opened.enter_context(
+            api.client.AuthenticatedClient(
+                base_url=live_server.url,
+                token=token.token,
+                prefix="Token",
+                raise_on_unexpected_status=True,
+            )
         )
 
     # Wrong credentials: a 400 with field errors, parsed into the documented model.

@@ -132,7 +132,7 @@ def test_token_endpoint_locks_out_with_429_json(anon_api, learner):
     ).exists()
 
 
-@pytest.mark.parametrize("path", ["/admin/login/"])
+@pytest.mark.parametrize("path", ["/admin/login/", "/django-admin/login/"])
 def test_wagtail_admin_sign_in_is_locked_too(client, path, agency_a):
     staff = PersonFactory(agency=agency_a, user__is_superuser=True, user__is_staff=True).user
     for _ in range(5):
@@ -141,6 +141,7 @@ def test_wagtail_admin_sign_in_is_locked_too(client, path, agency_a):
     response = client.post(path, {"username": staff.username, "password": PASSWORD})
 
     assert response.status_code == 429
+    assert 29 * 60 < retry_after(response) <= 30 * 60
     assert not signed_in(client)
 
 

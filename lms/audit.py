@@ -27,6 +27,8 @@ class Action:
     MFA_ENROLLED = "auth.mfa_enrolled"
     MFA_VERIFIED = "auth.mfa_verified"
     MFA_FAILED = "auth.mfa_failed"
+    PASSWORD_RESET_REQUESTED = "auth.password_reset_requested"  # noqa: S105 (a name)
+    PASSWORD_RESET = "auth.password_reset"  # noqa: S105 (a name)
     LESSON_COMPLETED = "lesson.completed"
     ATTEMPT_STARTED = "attempt.started"
     ATTEMPT_SUBMITTED = "attempt.submitted"
@@ -52,6 +54,8 @@ ACTION_LABELS = {  # how each action reads on the audit pages
     Action.MFA_ENROLLED: "Authenticator app enrolled",
     Action.MFA_VERIFIED: "One-time code verified",
     Action.MFA_FAILED: "Wrong one-time code",
+    Action.PASSWORD_RESET_REQUESTED: "Password reset requested",
+    Action.PASSWORD_RESET: "Password reset",
     Action.LESSON_COMPLETED: "Lesson completed",
     Action.ATTEMPT_STARTED: "Quiz attempt started",
     Action.ATTEMPT_SUBMITTED: "Quiz attempt submitted",

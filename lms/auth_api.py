@@ -13,7 +13,7 @@ from rest_framework.response import Response
 
 from lms import mfa
 from lms.api_schema import error_response, error_responses
-from lms.lockout import SignInLocked
+from lms.lockout import SignInLocked, lockout_seconds_left
 from lms.throttles import ScopedRateThrottle
 
 
@@ -67,7 +67,7 @@ class TokenView(ObtainAuthToken):
         except ValidationError:
             # django-axes flags the request it refused (lms.lockout; audited in lms.signals).
             if getattr(request, "axes_locked_out", False):
-                raise SignInLocked() from None
+                raise SignInLocked(lockout_seconds_left(request, request.data)) from None
             raise
         token, _ = Token.objects.get_or_create(user=serializer.validated_data["user"])
         return Response({"token": token.key})

@@ -1,13 +1,16 @@
-"""Request rate limits for the token endpoint and public certificate verification.
+"""Request rate limits for the token endpoint, public certificate verification and password
+reset.
 
 Rates live in REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] and are read when a request comes
 in (DRF's own classes read them once, at import), so deployments and tests can change them.
-The /verify/ pages use the same scope and counter as the public API.
+The /verify/ pages use the same scope and counter as the public API. Password reset counts in
+the "shared" cache (SharedRateThrottle), which every worker sees.
 """
 
 import math
 from functools import wraps
 
+from django.core.cache import caches
 from django.core.exceptions import ImproperlyConfigured
 from django.shortcuts import render
 from rest_framework import throttling
@@ -44,11 +47,37 @@ def throttle_page(scope: str):
             throttle = _PageThrottle(scope)
             if throttle.allow_request(request, None):
                 return view(request, *args, **kwargs)
-            wait = math.ceil(throttle.wait() or 1)
-            response = render(request, "429.html", {"wait_seconds": wait}, status=429)
-            response["Retry-After"] = str(wait)
-            return response
+            return too_many_requests(request, throttle)
 
         return wrapped
 
     return decorator
+
+
+def too_many_requests(request, throttle):
+    """The 429 page, with Retry-After from `throttle`."""
+    wait = math.ceil(throttle.wait() or 1)
+    response = render(request, "429.html", {"wait_seconds": wait}, status=429)
+    response["Retry-After"] = str(wait)
+    return response
+
+
+class SharedRateThrottle(_PageThrottle):
+    """A scope's rate counted in the "shared" cache, so every worker's requests count, for the
+    client's address or, given `key`, for whatever it names (an account).
+
+    Counts are read and written without a lock (as in DRF): requests racing on one key at the
+    same instant may each pass; the limit holds for requests one after another.
+    """
+
+    def __init__(self, scope: str, *, key: str | None = None):
+        super().__init__(scope)
+        self.key_for = key
+
+    @property
+    def cache(self):
+        return caches["shared"]  # looked up per use: tests and deployments change CACHES
+
+    def get_cache_key(self, request, view):
+        ident = self.key_for if self.key_for is not None else self.get_ident(request)
+        return self.cache_format % {"scope": self.scope, "ident": ident}

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core import mail
 from django.core.management import call_command
 from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -189,6 +190,44 @@ def mfa_pages(pages: Pages, settings) -> None:
     settings.REQUIRE_MFA_FOR_STAFF = False
 
 
+def password_reset_pages(pages: Pages, settings) -> None:
+    anonymous = Client()
+    pages.get("password-reset", anonymous, "/accounts/password/reset/")
+    pages.post("password-reset-errors", anonymous, "/accounts/password/reset/", {"email": "x"})
+    officer = get_user_model().objects.get(username="officer")
+    response = anonymous.post("/accounts/password/reset/", {"email": officer.email})
+    assert response.status_code == 302, response.status_code
+    pages.get("password-reset-done", anonymous, response["Location"])
+    link = re.search(r"https?://\S+?(/accounts/password/reset/\S+/\S+/)", mail.outbox[-1].body)
+    form = anonymous.get(link.group(1))
+    pages.get("password-reset-confirm", anonymous, form["Location"])
+    pages.post(
+        "password-reset-confirm-errors",
+        anonymous,
+        form["Location"],
+        {"new_password1": "short", "new_password2": "other"},
+    )
+    pages.get("password-reset-invalid-link", anonymous, "/accounts/password/reset/MQ/bad-token/")
+    complete = anonymous.post(
+        form["Location"],
+        {
+            "new_password1": "a-new-passphrase-for-html",
+            "new_password2": "a-new-passphrase-for-html",
+        },
+    )
+    assert complete.status_code == 302, complete.status_code
+    pages.get("password-reset-complete", anonymous, complete["Location"])
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        anonymous.post("/accounts/login/", {"username": "officer", "password": "wrong-password"})
+    pages.post(
+        "login-locked-out",
+        anonymous,
+        "/accounts/login/",
+        {"username": "officer", "password": "wrong-password"},
+        expect=429,
+    )
+
+
 def oversight_pages(pages: Pages, role_groups) -> None:
     command = get_user_model().objects.get(username="command")
     command.groups.add(role_groups[roles.AGENCY_ADMIN])  # the roster page is theirs
@@ -232,6 +271,7 @@ def test_every_learner_verification_and_oversight_page_is_valid_html(
     verification_pages(pages)
     mfa_pages(pages, settings)
     oversight_pages(pages, role_groups)
+    password_reset_pages(pages, settings)
     assert Attempt.objects.filter(user__username="officer", submitted_at=None).count() == 0
     # The states the pages were rendered in are the ones named.
     assert "Resume attempt" in pages.html["module-resume"]
@@ -240,6 +280,10 @@ def test_every_learner_verification_and_oversight_page_is_valid_html(
     assert '<time datetime="' in pages.html["quiz-take-timed"]
     assert 'class="question__prompt"' in pages.html["quiz-take"]
     assert "field-error" in pages.html["audit-bad-filters"]
+    assert 'name="new_password1"' in pages.html["password-reset-confirm"]
+    assert "field-error" in pages.html["password-reset-confirm-errors"]
+    assert "Link no longer valid" in pages.html["password-reset-invalid-link"]
+    assert "Sign-in locked" in pages.html["login-locked-out"]
 
     files = []
     for name, html in {**pages.html, "control-broken": BROKEN}.items():

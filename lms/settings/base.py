@@ -162,6 +162,10 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "auth_token": os.environ.get("THROTTLE_AUTH_TOKEN", "30/minute"),
         "certificate_verify": os.environ.get("THROTTLE_CERTIFICATE_VERIFY", "60/minute"),
+        # Password reset (lms/password_reset.py), counted in the "shared" cache: requests per
+        # address, emails per account.
+        "password_reset_address": os.environ.get("THROTTLE_PASSWORD_RESET_ADDRESS", "10/hour"),
+        "password_reset_account": os.environ.get("THROTTLE_PASSWORD_RESET_ACCOUNT", "3/hour"),
     },
 }
 
@@ -212,6 +216,12 @@ AXES_RESET_ON_SUCCESS = False
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # the cool-off runs from the lockout
 AXES_LOCKOUT_CALLABLE = "lms.lockout.lockout_response"
 AXES_VERBOSE = False
+
+# Password reset: on the site (/accounts/password/reset/, lms/password_reset.py), for learners
+# and staff; Wagtail's own admin reset is off, so there is one flow. A link works once, for
+# PASSWORD_RESET_MINUTES.
+WAGTAIL_PASSWORD_RESET_ENABLED = False
+PASSWORD_RESET_TIMEOUT = int(os.environ.get("PASSWORD_RESET_MINUTES", "60")) * 60
 
 # A session ends after 30 minutes without a request. lms.middleware.SessionIdleTimeoutMiddleware
 # refreshes it at most once a SESSION_REFRESH_SECONDS, instead of SESSION_SAVE_EVERY_REQUEST.

@@ -1,5 +1,7 @@
 """Sign-in lockout (django-axes): five failures per account or 25 per address, 30 minutes."""
 
+from datetime import timedelta
+
 import pytest
 from rest_framework.authtoken.models import Token
 
@@ -130,7 +132,7 @@ def test_token_endpoint_locks_out_with_429_json(anon_api, learner):
     ).exists()
 
 
-@pytest.mark.parametrize("path", ["/admin/login/"])
+@pytest.mark.parametrize("path", ["/admin/login/", "/django-admin/login/"])
 def test_wagtail_admin_sign_in_is_locked_too(client, path, agency_a):
     staff = PersonFactory(agency=agency_a, user__is_superuser=True, user__is_staff=True).user
     for _ in range(5):
@@ -139,4 +141,60 @@ def test_wagtail_admin_sign_in_is_locked_too(client, path, agency_a):
     response = client.post(path, {"username": staff.username, "password": PASSWORD})
 
     assert response.status_code == 429
+    assert 29 * 60 < retry_after(response) <= 30 * 60
     assert not signed_in(client)
+
+
+def retry_after(response) -> int:
+    assert response.has_header("Retry-After"), "a lockout must say when to try again"
+    return int(response["Retry-After"])
+
+
+def test_locked_out_page_says_when_to_retry_in_retry_after(client, learner, monkeypatch):
+    for _ in range(4):
+        sign_in(client, learner.user.username, WRONG)
+    fifth = sign_in(client, learner.user.username, WRONG)
+    move_clock(monkeypatch, minutes=10)
+    later = sign_in(client, learner.user.username)
+
+    assert (fifth.status_code, later.status_code) == (429, 429)
+    assert "Sign-in locked" in later.content.decode()
+    assert 29 * 60 < retry_after(fifth) <= 30 * 60
+    assert 19 * 60 < retry_after(later) <= 20 * 60
+
+
+def test_locked_out_token_endpoint_says_when_to_retry_in_retry_after(
+    anon_api, learner, monkeypatch
+):
+    body = {"username": learner.user.username, "password": WRONG}
+    for _ in range(5):
+        fifth = anon_api.post(TOKEN_URL, body, format="json")
+    move_clock(monkeypatch, minutes=25)
+    later = anon_api.post(
+        TOKEN_URL, {"username": learner.user.username, "password": PASSWORD}, format="json"
+    )
+
+    assert (fifth.status_code, later.status_code) == (429, 429)
+    assert set(later.json()) == {"detail"}
+    assert 29 * 60 < retry_after(fifth) <= 30 * 60
+    assert 4 * 60 < retry_after(later) <= 5 * 60
+
+
+def test_retry_after_follows_the_cool_off_setting(client, learner, settings):
+    settings.AXES_COOLOFF_TIME = timedelta(minutes=10)
+    for _ in range(5):
+        response = sign_in(client, learner.user.username, WRONG)
+
+    assert response.status_code == 429
+    assert 9 * 60 < retry_after(response) <= 10 * 60
+    assert "10 minutes" in response.content.decode()
+
+
+def test_address_lockout_says_when_the_address_may_retry(client, learner, settings):
+    for n in range(settings.AXES_IP_FAILURE_LIMIT):
+        sign_in(client, f"guess-{n}", WRONG, ip="198.51.100.9")
+
+    response = sign_in(client, learner.user.username, ip="198.51.100.9")
+
+    assert response.status_code == 429
+    assert 29 * 60 < retry_after(response) <= 30 * 60

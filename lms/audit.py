@@ -27,6 +27,10 @@ class Action:
     MFA_ENROLLED = "auth.mfa_enrolled"
     MFA_VERIFIED = "auth.mfa_verified"
     MFA_FAILED = "auth.mfa_failed"
+    TOKEN_ISSUED = "auth.token_issued"  # noqa: S105 (an action name)
+    TOKEN_REVOKED = "auth.token_revoked"  # noqa: S105 (an action name)
+    TOKEN_USED = "auth.token_used"  # noqa: S105 (an action name)
+    ACCESS_REVOKED = "auth.access_revoked"
     LESSON_COMPLETED = "lesson.completed"
     ATTEMPT_STARTED = "attempt.started"
     ATTEMPT_SUBMITTED = "attempt.submitted"
@@ -52,6 +56,10 @@ ACTION_LABELS = {  # how each action reads on the audit pages
     Action.MFA_ENROLLED: "Authenticator app enrolled",
     Action.MFA_VERIFIED: "One-time code verified",
     Action.MFA_FAILED: "Wrong one-time code",
+    Action.TOKEN_ISSUED: "API token issued",
+    Action.TOKEN_REVOKED: "API token signed out",
+    Action.TOKEN_USED: "Staff data read with an API token",
+    Action.ACCESS_REVOKED: "Sessions and API tokens ended",
     Action.LESSON_COMPLETED: "Lesson completed",
     Action.ATTEMPT_STARTED: "Quiz attempt started",
     Action.ATTEMPT_SUBMITTED: "Quiz attempt submitted",

@@ -73,8 +73,9 @@ def token_issue(*, user, mfa_verified: bool) -> Token:
     return token
 
 
+@transaction.atomic
 def token_sign_out(*, token: Token) -> None:
-    """Revoke the token the request came with; audited."""
+    """Revoke the token the request came with; audited in the same transaction."""
     user = token.user
     Token.objects.filter(key=token.key).delete()
     person = viewer_person(user)

@@ -30,8 +30,9 @@ def signed_in_floor(request):
 def write_floor(request):
     """The write floor: the signed-in floor plus one row inserted in a committed transaction,
     what any request that records something durably pays on this database and disk. The row
-    is an already expired session (sessions live in cookies here: a table with nothing else
-    to do), so concurrent requests never wait for each other's row."""
+    is an already expired row of Django's own session table (our sessions live in
+    lms.models.UserSession: a table with nothing else to do), so concurrent requests never
+    wait for each other's row."""
     with transaction.atomic():
         Session.objects.create(
             session_key=get_random_string(40), session_data="", expire_date=timezone.now()

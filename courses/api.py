@@ -14,7 +14,7 @@ from assessments.selectors import attempt_review
 from courses import serializers as s
 from courses.certificates.pdf import certificate_pdf_response
 from courses.models import Certificate, normalise_code
-from courses.permissions import user_can_download_certificate
+from courses.permissions import request_can_download_certificate
 from courses.progress import services
 from courses.progress.selectors import (
     certificates_of,
@@ -129,12 +129,12 @@ class CertificatePdfView(APIView):
             (200, "application/pdf"): OpenApiResponse(
                 OpenApiTypes.BINARY, description="The certificate PDF"
             ),
-            **error_responses(401, 404),
+            **error_responses(401, 403, 404),
         }
     )
     def get(self, request, code: str) -> FileResponse:
         certificate = get_object_or_404(Certificate.objects.select_related("person"), code=code)
-        if not user_can_download_certificate(request.user, certificate):
+        if not request_can_download_certificate(request, certificate):
             raise DomainError(ErrorCode.NOT_FOUND, "No such certificate.")
         return certificate_pdf_response(certificate, request)
 

@@ -2,9 +2,11 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
@@ -14,7 +16,7 @@ from assessments.models import Attempt
 from assessments.selectors import attempt_review
 from courses.certificates.pdf import certificate_pdf_response
 from courses.models import Certificate, normalise_code
-from courses.permissions import user_can_download_certificate
+from courses.permissions import request_can_download_certificate
 from courses.progress import services
 from courses.progress.selectors import (
     certificates_of,
@@ -27,6 +29,7 @@ from courses.progress.selectors import (
     visible_module_for_quiz,
     with_survey_offers,
 )
+from lms import mfa
 from lms.errors import DomainError
 from lms.page_cache import MAX_SECONDS, cache_for_anonymous, cache_for_user
 from lms.scoping import require_person, viewer_person
@@ -184,7 +187,11 @@ def my_certificates(request):
 @require_GET
 def certificate_pdf(request, code: str):
     certificate = get_object_or_404(Certificate.objects.select_related("person"), code=code)
-    if not user_can_download_certificate(request.user, certificate):
+    try:
+        allowed = request_can_download_certificate(request, certificate)
+    except mfa.CodeNeeded:
+        return redirect_to_login(request.get_full_path(), reverse("mfa-verify"))
+    if not allowed:
         raise Http404("No such certificate.")
     return certificate_pdf_response(certificate, request)
 

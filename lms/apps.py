@@ -6,7 +6,10 @@ class LmsConfig(AppConfig):
     verbose_name = "People and agencies"
 
     def ready(self):
-        from lms import signals  # noqa: F401  (connects the sign-in audit receivers)
+        from lms import (  # noqa: F401  (connect their receivers)
+            sessions,  # password and role changes end sessions and tokens
+            signals,  # sign-in audit
+        )
         from lms.page_cache.signal_handlers import register_signal_handlers
 
         register_signal_handlers()

@@ -29,6 +29,10 @@ class Action:
     MFA_FAILED = "auth.mfa_failed"
     PASSWORD_RESET_REQUESTED = "auth.password_reset_requested"  # noqa: S105 (a name)
     PASSWORD_RESET = "auth.password_reset"  # noqa: S105 (a name)
+    TOKEN_ISSUED = "auth.token_issued"  # noqa: S105 (an action name)
+    TOKEN_REVOKED = "auth.token_revoked"  # noqa: S105 (an action name)
+    TOKEN_USED = "auth.token_used"  # noqa: S105 (an action name)
+    ACCESS_REVOKED = "auth.access_revoked"
     LESSON_COMPLETED = "lesson.completed"
     ATTEMPT_STARTED = "attempt.started"
     ATTEMPT_SUBMITTED = "attempt.submitted"
@@ -56,6 +60,10 @@ ACTION_LABELS = {  # how each action reads on the audit pages
     Action.MFA_FAILED: "Wrong one-time code",
     Action.PASSWORD_RESET_REQUESTED: "Password reset requested",
     Action.PASSWORD_RESET: "Password reset",
+    Action.TOKEN_ISSUED: "API token issued",
+    Action.TOKEN_REVOKED: "API token signed out",
+    Action.TOKEN_USED: "Staff data read with an API token",
+    Action.ACCESS_REVOKED: "Sessions and API tokens ended",
     Action.LESSON_COMPLETED: "Lesson completed",
     Action.ATTEMPT_STARTED: "Quiz attempt started",
     Action.ATTEMPT_SUBMITTED: "Quiz attempt submitted",

@@ -1,19 +1,32 @@
-"""POST /api/v1/auth/token/: DRF's token view, JSON only (API.md), with a rate limit, the
-sign-in lockout, and a one-time code for staff when settings.REQUIRE_MFA_FOR_STAFF is on."""
+"""/api/v1/auth/token/: POST signs in (DRF's token view, JSON only as API.md says, with a rate
+limit, the sign-in lockout, and a one-time code for staff when settings.REQUIRE_MFA_FOR_STAFF is
+on); DELETE signs the token out. Tokens expire API_TOKEN_HOURS after issue (lms.auth_backends); a
+password or role change revokes them (lms.sessions). Issue and sign-out are audited."""
 
+from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema, extend_schema_serializer, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_serializer,
+    inline_serializer,
+)
 from rest_framework import serializers
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotAuthenticated, ValidationError
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
 from lms import mfa
 from lms.api_schema import error_response, error_responses
+from lms.audit import Action, record_event
+from lms.auth_backends import CachedTokenAuthentication, token_expires_at
 from lms.lockout import SignInLocked, lockout_seconds_left
+from lms.models import TokenVerification
+from lms.scoping import viewer_person
 from lms.throttles import ScopedRateThrottle
 
 
@@ -29,7 +42,8 @@ class TokenRequestSerializer(AuthTokenSerializer):
     def validate(self, attrs):
         attrs = super().validate(attrs)
         user = attrs["user"]
-        if mfa.mfa_required(user):
+        attrs["mfa"] = mfa.mfa_required(user)
+        if attrs["mfa"]:
             code = attrs.get("otp_token", "")
             if mfa.confirmed_device(user) is None:
                 raise ValidationError(
@@ -42,6 +56,46 @@ class TokenRequestSerializer(AuthTokenSerializer):
         return attrs
 
 
+@transaction.atomic
+def token_issue(*, user, mfa_verified: bool) -> Token:
+    """The user's token (one per user, DRF's model): the current one while it is unexpired
+    and, when this sign-in verified a code, was issued with one too; else a new one (the old
+    one is deleted). Audited, with whether a code was verified."""
+    token = Token.objects.select_for_update().filter(user=user).first()
+    verified = TokenVerification.objects.filter(token=token, mfa=True).exists() if token else False
+    fresh = token is None or token_expires_at(token.created) <= timezone.now()
+    if fresh or (mfa_verified and not verified):
+        if token is not None:
+            token.delete()
+        token = Token.objects.create(user=user)
+        TokenVerification.objects.create(token=token, mfa=mfa_verified)
+        fresh = True
+    person = viewer_person(user)
+    record_event(
+        action=Action.TOKEN_ISSUED,
+        actor=user,
+        agency_id=person.agency_id if person else None,
+        person_id=person.pk if person else None,
+        data={"mfa": mfa_verified or verified, "new": fresh},
+    )
+    return token
+
+
+@transaction.atomic
+def token_sign_out(*, token: Token) -> None:
+    """Revoke the token the request came with; audited in the same transaction."""
+    user = token.user
+    Token.objects.filter(key=token.key).delete()
+    person = viewer_person(user)
+    record_event(
+        action=Action.TOKEN_REVOKED,
+        actor=user,
+        agency_id=person.agency_id if person else None,
+        person_id=person.pk if person else None,
+        data={"reason": "sign-out"},
+    )
+
+
 class TokenView(ObtainAuthToken):
     serializer_class = TokenRequestSerializer
     throttle_classes = (ScopedRateThrottle,)
@@ -50,11 +104,20 @@ class TokenView(ObtainAuthToken):
     # client generator (openapi-python-client's token module did not import). A form: 415.
     parser_classes = (JSONParser,)
 
+    def get_authenticators(self):
+        """DELETE signs out the token it is sent with: token authentication only."""
+        if getattr(self.request, "method", None) == "DELETE":
+            return [CachedTokenAuthentication()]
+        return super().get_authenticators()
+
     @extend_schema(
         request=TokenRequestSerializer,
         auth=[],
         responses={
-            200: inline_serializer("TokenResponse", {"token": serializers.CharField()}),
+            200: inline_serializer(
+                "TokenResponse",
+                {"token": serializers.CharField(), "expires_at": serializers.DateTimeField()},
+            ),
             400: error_response(400, "Wrong credentials or one-time code."),
             429: error_response(429, "Locked out after failed sign-ins, or throttled."),
             **error_responses(415),
@@ -69,5 +132,19 @@ class TokenView(ObtainAuthToken):
             if getattr(request, "axes_locked_out", False):
                 raise SignInLocked(lockout_seconds_left(request, request.data)) from None
             raise
-        token, _ = Token.objects.get_or_create(user=serializer.validated_data["user"])
-        return Response({"token": token.key})
+        data = serializer.validated_data
+        token = token_issue(user=data["user"], mfa_verified=data["mfa"])
+        return Response({"token": token.key, "expires_at": token_expires_at(token.created)})
+
+    @extend_schema(
+        request=None,
+        responses={
+            204: OpenApiResponse(description="Signed out: the token no longer works."),
+            401: error_response(401, "No valid token sent."),
+        },
+    )
+    def delete(self, request, *args, **kwargs):
+        if not isinstance(request.auth, Token):
+            raise NotAuthenticated()
+        token_sign_out(token=request.auth)
+        return Response(status=204)

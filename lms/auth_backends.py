@@ -1,9 +1,12 @@
 """Authentication without a query per signed-in request."""
 
 import hashlib
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.authtoken.models import Token
@@ -31,20 +34,39 @@ class CachedUserBackend(ModelBackend):
         return user if user is not None and self.user_can_authenticate(user) else None
 
 
+def token_expires_at(created: datetime) -> datetime:
+    """When a token issued at `created` stops working (settings.API_TOKEN_HOURS)."""
+    return created + timedelta(hours=settings.API_TOKEN_HOURS)
+
+
 class CachedTokenAuthentication(TokenAuthentication):
-    """DRF's token authentication without a query: a key's user id is kept under the content
-    version (deleting a token renews it: lms.page_cache.signal_handlers), the user by
-    `load_user`."""
+    """DRF's token authentication without a query, refusing expired tokens. A key's user id is
+    kept under the content version (a key never changes hands), the token's issue time and
+    whether it was issued with a one-time code under that user's account version (deleting a
+    token renews it: lms.page_cache.signal_handlers), the user by `load_user`. The token handed
+    to the view (request.auth) carries `mfa_verified` for lms.mfa."""
 
     def authenticate_credentials(self, key):
         digest = hashlib.sha256(key.encode()).hexdigest()
+        tokens = Token.objects.filter(key=key)
         user_id = remembered(
-            f"token:{digest}",
-            lambda: Token.objects.filter(key=key).values_list("user_id", flat=True).first(),
+            f"token:{digest}", lambda: tokens.values_list("user_id", flat=True).first()
         )
-        user = load_user(user_id) if user_id is not None else None
+        issued = None
+        if user_id is not None:
+            issued = remembered(
+                f"token-issued:{digest}",
+                lambda: tokens.values_list("created", "verification__mfa").first(),
+                user_id=user_id,
+            )
+        user = load_user(user_id) if issued is not None else None
         if user is None:
             raise AuthenticationFailed(_("Invalid token."))
         if not user.is_active:
             raise AuthenticationFailed(_("User inactive or deleted."))
-        return user, Token(key=key, user=user)
+        created, mfa_verified = issued
+        if token_expires_at(created) <= timezone.now():
+            raise AuthenticationFailed(_("Token expired: request a new one."))
+        token = Token(key=key, user=user, created=created)
+        token.mfa_verified = bool(mfa_verified)
+        return user, token

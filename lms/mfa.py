@@ -3,8 +3,12 @@
 With settings.REQUIRE_MFA_FOR_STAFF, a user holding a staff role (lms.roles.STAFF_ROLES, or
 is_staff / is_superuser) must verify a one-time code in this session before any page under
 STAFF_PREFIXES: unenrolled users are sent to enrol, enrolled ones to verify. API tokens of
-such users are only issued with a valid code (lms.auth_api), so a token stands for a
-verified sign-in. Wrong codes are throttled by django-otp (growing delays) and audited.
+such users are only issued with a valid code (lms.auth_api), and each token records whether it
+was (lms.models.TokenVerification). Every way in to staff data (the report API and its CSV,
+another person's certificate PDF) goes through `staff_data_access`, which refuses a session
+not verified since sign-in and a token issued without a code: one issued to a learner since
+promoted, or before the setting was switched on. Wrong codes are throttled by django-otp
+(growing delays) and audited.
 """
 
 from base64 import b32encode
@@ -17,6 +21,8 @@ from django.utils.html import format_html, format_html_join
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from reportlab.graphics.barcode import qrencoder
+from rest_framework.authtoken.models import Token
+from rest_framework.exceptions import PermissionDenied
 
 from lms.audit import Action, record_event
 from lms.roles import user_has_staff_role
@@ -125,6 +131,39 @@ def check_api_code(*, user, code: str) -> str | None:
     return refusal
 
 
+CODE_NEEDED = "Verify a one-time code at /accounts/mfa/ first."
+
+
+class CodeNeeded(PermissionDenied):
+    """Staff data asked for without a verified code (403 in the API)."""
+
+    default_detail = CODE_NEEDED
+
+
+def verified_for_staff_data(request) -> bool:
+    """Whether the request may read staff data as far as MFA goes: always when MFA is not
+    required of its user; otherwise only a session verified with a code since sign-in, or an
+    API token issued with one (request.auth, from lms.auth_backends)."""
+    user = request.user
+    if not mfa_required(user):
+        return True
+    token = getattr(request, "auth", None)
+    if isinstance(token, Token):
+        return getattr(token, "mfa_verified", False)
+    is_verified = getattr(user, "is_verified", None)  # django_otp.middleware.OTPMiddleware
+    return bool(is_verified and is_verified())
+
+
+def staff_data_access(request) -> None:
+    """The gate every read of staff data passes once its other permissions are checked: raises
+    CodeNeeded without a verified code (`verified_for_staff_data`); a read through an API token
+    is audited (Action.TOKEN_USED, with the path read)."""
+    if not verified_for_staff_data(request):
+        raise CodeNeeded()
+    if isinstance(getattr(request, "auth", None), Token):
+        _audit(Action.TOKEN_USED, request.user, {"path": request.path})
+
+
 def _is_staff_path(path: str) -> bool:
     return path.startswith(STAFF_PREFIXES) and not path.startswith(OPEN_PATHS)
 
@@ -141,8 +180,6 @@ class StaffMfaMiddleware:
             user = request.user
             if user.is_authenticated and not user.is_verified() and user_has_staff_role(user):
                 if request.path_info.startswith("/api/"):
-                    return JsonResponse(
-                        {"detail": "Verify a one-time code at /accounts/mfa/ first."}, status=403
-                    )
+                    return JsonResponse({"detail": CODE_NEEDED}, status=403)
                 return redirect_to_login(request.get_full_path(), reverse("mfa-verify"))
         return self.get_response(request)

@@ -1,5 +1,5 @@
-"""Request middleware of our own: the audit context (client address), the idle session
-timeout and the Content-Security-Policy header."""
+"""Request middleware of our own: the audit context (client address), the idle and absolute
+session timeouts and the Content-Security-Policy header."""
 
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY, logout
@@ -23,6 +23,7 @@ class AuditContextMiddleware:
 
 
 LAST_SEEN_KEY = "_last_seen"
+SIGNED_IN_KEY = "_signed_in_at"
 
 
 def _now() -> int:
@@ -30,18 +31,21 @@ def _now() -> int:
 
 
 def start_idle_clock(session) -> None:
-    """Stamp a fresh sign-in, so its first requests need no session write of their own."""
-    session[LAST_SEEN_KEY] = _now()
+    """Stamp a fresh sign-in: the start of its absolute lifetime, and its last request (so its
+    first requests need no session write of their own)."""
+    session[SIGNED_IN_KEY] = session[LAST_SEEN_KEY] = _now()
 
 
 class SessionIdleTimeoutMiddleware:
-    """Ends a signed-in session after SESSION_COOKIE_AGE seconds without a request.
+    """Ends a signed-in session after SESSION_COOKIE_AGE seconds without a request, and
+    SESSION_ABSOLUTE_HOURS after sign-in however active (a session without the sign-in stamp,
+    which every sign-in sets, is ended too).
 
     Cheaper than SESSION_SAVE_EVERY_REQUEST: the session is written (and its cookie and
     server-side expiry pushed forward) only when SESSION_REFRESH_SECONDS have passed since
     the last write, so a burst of requests costs one write a minute, and the idle limit is
-    kept to within that minute. The time of the last write is kept in the session itself,
-    so the check holds whatever the session engine.
+    kept to within that minute. Both times are kept in the session itself, so the checks hold
+    whatever the session engine.
     """
 
     def __init__(self, get_response):
@@ -52,7 +56,12 @@ class SessionIdleTimeoutMiddleware:
         if SESSION_KEY in session:
             now = _now()
             last_seen = session.get(LAST_SEEN_KEY)
-            if last_seen is not None and now - last_seen > settings.SESSION_COOKIE_AGE:
+            signed_in = session.get(SIGNED_IN_KEY)
+            if (
+                signed_in is None
+                or now - signed_in > settings.SESSION_ABSOLUTE_HOURS * 3600
+                or (last_seen is not None and now - last_seen > settings.SESSION_COOKIE_AGE)
+            ):
                 logout(request)
             elif last_seen is None or now - last_seen >= settings.SESSION_REFRESH_SECONDS:
                 session[LAST_SEEN_KEY] = now

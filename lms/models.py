@@ -1,9 +1,12 @@
-"""People and the agencies and units they belong to; the rows of the audit trail."""
+"""People and the agencies and units they belong to; the rows of the audit trail; server-side
+sessions and how API tokens were issued."""
 
 from django.conf import settings
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from rest_framework.authtoken.models import Token
 
 
 class PersonnelCategory(models.TextChoices):
@@ -165,3 +168,36 @@ class AuditChainHead(models.Model):
 
     def __str__(self) -> str:
         return f"audit head #{self.seq}"
+
+
+class UserSession(AbstractBaseSession):
+    """A server-side session (lms.sessions, Django's cache-backed database sessions) with the
+    user it signs in, so that a password or role change can end all of a user's sessions."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE
+    )
+
+    @classmethod
+    def get_session_store_class(cls):
+        from lms.sessions import SessionStore
+
+        return SessionStore
+
+    class Meta:
+        verbose_name = "session"
+
+
+class TokenVerification(models.Model):
+    """Whether an API token (DRF's, one per user) was issued with a verified one-time code.
+    Staff data needs one when REQUIRE_MFA_FOR_STAFF is on (lms.mfa): a token without this row
+    or with `mfa` False (issued to a learner, or before MFA was switched on) does not reach it.
+    Written with its token, never changed, deleted with it."""
+
+    token = models.OneToOneField(
+        Token, primary_key=True, on_delete=models.CASCADE, related_name="verification"
+    )
+    mfa = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return f"token of user {self.token.user_id}: {'with' if self.mfa else 'without'} a code"

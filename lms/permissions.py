@@ -2,6 +2,7 @@
 
 from rest_framework.permissions import BasePermission
 
+from lms import mfa
 from lms.scoping import oversight_agency_id
 
 
@@ -19,7 +20,13 @@ def user_can_revoke_certificates(user) -> bool:
 
 
 class CanViewAgencyRecords(BasePermission):
+    """Staff data: command staff, and with MFA required of them a verified code (a token
+    issued without one is refused: lms.mfa.staff_data_access, which audits token reads)."""
+
     message = "Only command staff can see agency records."
 
     def has_permission(self, request, view) -> bool:
-        return user_can_view_agency_records(request.user)
+        if not user_can_view_agency_records(request.user):
+            return False
+        mfa.staff_data_access(request)
+        return True

@@ -12,10 +12,11 @@ without routing, querying or rendering:
 
 Keys carry versions kept in the "shared" cache, which every worker sees: the content version,
 renewed whenever a page or quiz is published, unpublished, moved or deleted, an assignment,
-unit, agency or group changes, a roster is imported, a certificate is revoked or an API token
-deleted; each user's version, renewed whenever their progress, attempts, certificates, person
+unit, agency or group changes, a roster is imported or a certificate is revoked; each user's
+version, renewed whenever their progress, attempts, certificates, person
 record, account or groups change; each agency's version, renewed with its people's (oversight
-pages); and each user's account version, renewed only by changes to the account itself. What
+pages); and each user's account version, renewed only by changes to the account itself (and
+the deletion of its API token). What
 renews which is declared beside the cache: lms.page_cache.signal_handlers, with the list of
 bulk writes that renew explicitly in tests/lms/test_page_cache_invalidation.py.
 One small shared read per version serves a page. Changes that are only the passing of time

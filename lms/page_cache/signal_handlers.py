@@ -11,10 +11,10 @@ their models change what, with `watch(Model, scope=...)`:
 * `Scope.USER`: the same for the row's `user` (attempts, survey responses).
 
 `register_signal_handlers()`, from LmsConfig.ready, watches what lms knows itself: every
-Wagtail page model and the sites, agencies, units, groups and their permissions, API tokens
-(deleted: `remembered` keeps a token's user under the content version), and people and
-accounts with their groups, permissions and oversight units (`Scope.ACCOUNT`: also what each
-worker keeps about the account, `remembered`); and it renews the content version after a
+Wagtail page model and the sites, agencies, units, groups and their permissions, and people
+and accounts with their groups, permissions and oversight units and their API tokens
+(`Scope.ACCOUNT`: also what each worker keeps about the account, `remembered`; a token only
+when deleted, and only its user's account); and it renews the content version after a
 migrate that applied anything (data migrations write rows without signals).
 
 Every renewal waits for the commit: a rolled-back write renews nothing, and no request can
@@ -102,7 +102,9 @@ def register_signal_handlers() -> None:
             watch(model, scope=Scope.CONTENT)
     for model in (Site, Agency, Unit, Group, GroupPagePermission, Group.permissions.through):
         watch(model, scope=Scope.CONTENT)
-    watch(Token, scope=Scope.CONTENT, saves=False)  # created at a first API sign-in: no renewal
+    # A token's issue time is kept under its user's account version (lms.auth_backends): a
+    # deleted (revoked) token renews it. Created at an API sign-in: no renewal.
+    watch(Token, scope=Scope.ACCOUNT, saves=False)
     for model in (
         Person,
         User,
@@ -181,6 +183,8 @@ def _whose(scope: Scope, instance) -> tuple[int | None, set[int]]:
     if scope is Scope.USER:  # an attempt or a survey answer: the person from this worker's cache
         person = viewer_person(load_user(instance.user_id))
         return instance.user_id, {person.agency_id} if person else set()
+    if isinstance(instance, Token):  # what this worker keeps about its user's account only
+        return instance.user_id, set()
     if isinstance(instance, Person):
         before = instance.__dict__.pop(_AGENCY_BEFORE, None)
         return instance.user_id, {instance.agency_id, before} - {None}

@@ -227,6 +227,11 @@ PASSWORD_RESET_TIMEOUT = int(os.environ.get("PASSWORD_RESET_MINUTES", "60")) * 6
 # refreshes it at most once a SESSION_REFRESH_SECONDS, instead of SESSION_SAVE_EVERY_REQUEST.
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_IDLE_MINUTES", "30")) * 60
 SESSION_REFRESH_SECONDS = 60
+# …and 12 hours after sign-in however active (the same middleware).
+SESSION_ABSOLUTE_HOURS = float(os.environ.get("SESSION_ABSOLUTE_HOURS", "12"))
+# API tokens expire this long after they were issued (lms.auth_backends); sign-out
+# (DELETE /api/v1/auth/token/), a password change and a role change revoke them sooner.
+API_TOKEN_HOURS = float(os.environ.get("API_TOKEN_HOURS", "12"))
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
@@ -256,9 +261,12 @@ SQLITE_ENGINE = "lms.db.sqlite3"
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["ENGINE"] = SQLITE_ENGINE
     DATABASES["default"].setdefault("OPTIONS", {}).update(SQLITE_OPTIONS)
-# No query per request for the session: it lives in a signed cookie (no data but the sign-in
-# is stored in it). Signing out clears the cookie; a password change ends every session.
-SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"
+# Sessions live on the server, so that signing out, a password change and a role change end
+# them (lms/sessions.py: Django's cache-backed database sessions, with the user on the row).
+# Read from the "shared" cache (no query per request; one worker's sign-out holds for all),
+# written through to the database. `manage.py clearsessions` removes expired rows.
+SESSION_ENGINE = "lms.sessions"
+SESSION_CACHE_ALIAS = "shared"
 # "shared": one cache every worker sees, for entries another worker must not serve stale (the
 # page cache versions, lms/page_cache/): files on this host, Redis when REDIS_URL is set.
 CACHES = {

@@ -38,4 +38,5 @@ if os.environ.get("REDIS_URL"):
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": os.environ["REDIS_URL"],
     }
+    # The page cache and its versions, and the sessions (SESSION_CACHE_ALIAS = "shared").
     CACHES = {**CACHES, "default": REDIS_CACHE, "shared": REDIS_CACHE}  # noqa: F405

@@ -15,7 +15,7 @@ def test_token_for_right_credentials(anon_api, learner):
         TOKEN_URL, {"username": learner.user.username, "password": PASSWORD}, format="json"
     )
     assert response.status_code == 200
-    assert set(response.json()) == {"token"}
+    assert set(response.json()) == {"token", "expires_at"}
     assert response.json()["token"] == Token.objects.get(user=learner.user).key
 
 

@@ -232,3 +232,104 @@ def test_learner_token_needs_no_code(anon_api, learner):
     body = {"username": learner.user.username, "password": PASSWORD}
 
     assert anon_api.post(TOKEN_URL, body, format="json").status_code == 200
+
+
+# --- Every way in to staff data needs the code: tokens and other people's certificates ------
+
+REPORT_CSV = "/api/v1/reports/completion.csv"
+
+
+def token_for(api, user, *, code=None) -> str:
+    body = {"username": user.username, "password": PASSWORD}
+    if code:
+        body["otp_token"] = code
+    response = api.post(TOKEN_URL, body, format="json")
+    assert response.status_code == 200, response.content
+    return response.json()["token"]
+
+
+def test_a_learner_token_does_not_reach_staff_data_after_promotion(anon_api, learner, role_groups):
+    """The token was issued without a code (a learner needs none): made command staff, its
+    holder must sign in again with a code."""
+    token = token_for(anon_api, learner.user)
+    anon_api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    assert anon_api.get("/api/v1/me/progress/").status_code == 200
+
+    learner.user.groups.add(role_groups[roles.COMMAND_STAFF])
+
+    assert anon_api.get(REPORT_API).status_code == 401
+    assert anon_api.get(REPORT_CSV).status_code == 401
+
+
+def test_a_token_issued_before_mfa_was_switched_on_does_not_reach_staff_data(
+    anon_api, command, device, settings
+):
+    settings.REQUIRE_MFA_FOR_STAFF = False
+    token = token_for(anon_api, command)
+    anon_api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    assert anon_api.get(REPORT_API).status_code == 200
+
+    settings.REQUIRE_MFA_FOR_STAFF = True
+
+    for url in (REPORT_API, REPORT_CSV):
+        response = anon_api.get(url)
+        assert response.status_code == 403, url
+        assert "one-time code" in response.json()["detail"]
+
+
+def test_a_token_issued_with_a_code_reads_the_csv(anon_api, command, device):
+    token = token_for(anon_api, command, code=code_for(device))
+    anon_api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+
+    response = anon_api.get(REPORT_CSV)
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+
+
+@pytest.fixture
+def others_pdf(certificate):
+    """Another person's certificate, which command staff of their agency may download."""
+    return (
+        f"/training/certificates/{certificate.code}/pdf/",
+        f"/api/v1/certificates/{certificate.code}/pdf/",
+    )
+
+
+def test_staff_download_others_certificates_only_after_a_code(client, command, device, others_pdf):
+    page, api = others_pdf
+    client.force_login(command)
+
+    assert client.get(page)["Location"] == f"{VERIFY}?next={page}"
+    refused = client.get(api)
+    assert refused.status_code == 403
+    assert "one-time code" in refused.json()["detail"]
+
+    client.post(VERIFY, {"code": code_for(device)})
+
+    assert client.get(page)["Content-Type"] == "application/pdf"
+    assert client.get(api)["Content-Type"] == "application/pdf"
+
+
+def test_a_token_without_a_code_does_not_download_others_certificates(
+    anon_api, command, device, others_pdf, settings
+):
+    settings.REQUIRE_MFA_FOR_STAFF = False
+    anon_api.credentials(HTTP_AUTHORIZATION=f"Token {token_for(anon_api, command)}")
+    settings.REQUIRE_MFA_FOR_STAFF = True
+
+    assert anon_api.get(others_pdf[1]).status_code == 403
+
+
+def test_a_token_with_a_code_downloads_others_certificates(anon_api, command, device, others_pdf):
+    token = token_for(anon_api, command, code=code_for(device))
+    anon_api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+
+    assert anon_api.get(others_pdf[1])["Content-Type"] == "application/pdf"
+
+
+def test_holders_download_their_own_certificate_without_a_code(client, learner, others_pdf):
+    client.force_login(learner.user)
+
+    assert client.get(others_pdf[0])["Content-Type"] == "application/pdf"
+    assert client.get(others_pdf[1])["Content-Type"] == "application/pdf"

@@ -183,7 +183,7 @@ CASES = {
     ),
     "an API token deleted": Case(
         lambda w: w.prepared.delete(),
-        CONTENT,
+        ACCOUNT,
         given=lambda w: Token.objects.create(user=w.learner.user),
     ),
     "an API token created (every API sign-in)": Case(
@@ -390,6 +390,10 @@ NOT_ON_CACHED_PAGES = {
     "assessments.SurveyItem": "part of its survey: written when the survey is published",
     "assessments.SurveyAnswer": "shown only in the survey report, which is not cached",
     "courses.ReminderLog": "which reminders were sent: shown on no page",
+    "lms.UserSession": "sessions: read by the session middleware, shown on no page",
+    "lms.TokenVerification": (
+        "written with its token, never changed, deleted with it (the token is watched)"
+    ),
 }
 
 

@@ -57,6 +57,9 @@ CATEGORIES = {
     for value, label in PersonnelCategory.choices
     for key in (value, str(label))
 }
+# One message for an email held by any account outside the importing agency (another agency's
+# officer, platform staff, anyone): the row is refused without saying whose the address is.
+EMAIL_UNAVAILABLE = "This email cannot be used."
 _validate_email = EmailValidator()
 _NOT_USERNAME = re.compile(r"[^a-z0-9._-]+")
 
@@ -126,7 +129,7 @@ def import_roster(*, agency: Agency, file, actor=None) -> RosterResult:
     with transaction.atomic():
         Agency.objects.select_for_update().only("pk").get(pk=agency.pk)
         existing = _existing_people(agency, {row.badge_number for row in rows})
-        errors += _email_clashes(rows, existing)
+        errors += _email_clashes(agency, rows, existing)
         if errors:
             raise RosterError(errors)
         result = _write(agency, rows, existing)
@@ -307,19 +310,33 @@ def _existing_people(agency: Agency, badges: set[str]) -> dict[str, Person]:
     return {p.badge_number: p for p in people.iterator(2000) if p.badge_number in badges}
 
 
-def _email_clashes(rows: list[_Row], existing: dict[str, Person]) -> list[RowError]:
-    """Rows whose email belongs to an account other than the matching person's own."""
+def _email_clashes(agency: Agency, rows: list[_Row], existing: dict[str, Person]) -> list[RowError]:
+    """Rows whose email belongs to an account other than the matching person's own.
+
+    A clash with another person of this agency names their badge number (the importer can see
+    them); a clash with any account outside the agency gets `EMAIL_UNAVAILABLE`, the same
+    whoever holds it, so an import cannot learn which agency or account has an address."""
     owners: dict[str, set[int]] = {}
     for email, pk in _users_matching("email", {row.email.lower() for row in rows}):
         owners.setdefault(email, set()).add(pk)
-    errors = []
+    clashes = []
     for row in rows:
         person = existing.get(row.badge_number)
         others = owners.get(row.email.lower(), set()) - {person.user_id if person else None}
         if others:
-            errors.append(
-                RowError(row.number, "email", "This email address belongs to another account.")
-            )
+            clashes.append((row, others))
+    badges: dict[int, str] = {}  # user id → badge number, for this agency's people only
+    for chunk in _chunks(set().union(*(others for _, others in clashes))):
+        people = Person.objects.filter(agency=agency, user_id__in=chunk)
+        badges.update(people.values_list("user_id", "badge_number"))
+    errors = []
+    for row, others in clashes:
+        badge = min((badges.get(pk) or "" for pk in others), default="")
+        if others <= badges.keys() and badge:
+            message = f"Already used by badge number {badge} in this agency."
+        else:
+            message = EMAIL_UNAVAILABLE
+        errors.append(RowError(row.number, "email", message))
     return errors
 
 

@@ -74,13 +74,24 @@ class CompletionReportView(APIView):
         )
 
 
+BOM_PARAMETER = OpenApiParameter(
+    "bom",
+    bool,
+    description=(
+        "Start the file with the UTF-8 byte order mark (EF BB BF), which spreadsheet software "
+        "such as Excel needs to read accented names. Default false: the file starts with the "
+        "header row."
+    ),
+)
+
+
 class CompletionCsvView(APIView):
     permission_classes = [IsAuthenticated, CanViewAgencyRecords]
 
     @extend_schema(
         # drf-spectacular would derive "reports_completion.csv_retrieve" from the path.
         operation_id="reports_completion_csv_retrieve",
-        parameters=REPORT_PARAMETERS,
+        parameters=[*REPORT_PARAMETERS, BOM_PARAMETER],
         responses={
             (200, "text/csv"): OpenApiResponse(
                 OpenApiTypes.STR, description="One row per person, header row first"
@@ -89,4 +100,10 @@ class CompletionCsvView(APIView):
         },
     )
     def get(self, request):
-        return completion_csv_export(viewer=request.user, filters=_filters(request))
+        options = s.CsvOptionsSerializer(data=request.query_params)
+        options.is_valid(raise_exception=True)
+        return completion_csv_export(
+            viewer=request.user,
+            filters=_filters(request),
+            byte_order_mark=options.validated_data["bom"],
+        )

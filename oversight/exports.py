@@ -2,9 +2,9 @@
 
 `completion_csv_export` is the one export flow, for the API and the dashboard alike: the
 viewer's rows under validated filters, the export written to the audit trail, the response.
+Its cells go through `lms.csv_export` (formula injection neutralised, optional byte order mark).
 """
 
-import csv
 from collections.abc import Iterator
 
 from django.http import StreamingHttpResponse
@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from courses.progress.selectors import modules_total
 from lms.audit import Action, record_event
+from lms.csv_export import csv_lines
 from lms.scoping import oversight_agency_id
 from oversight.reports import ReportFilters, completion_report
 
@@ -32,18 +33,18 @@ CSV_COLUMNS = [
 CHUNK_SIZE = 2000
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 def _iso(value) -> str:
     return value.isoformat() if value else ""
 
 
-def completion_csv_lines(rows, modules_total: int) -> Iterator[str]:
-    writer = csv.writer(_Echo())
-    yield writer.writerow(CSV_COLUMNS)
+def completion_csv_lines(
+    rows, modules_total: int, *, byte_order_mark: bool = False
+) -> Iterator[str]:
+    """The report's CSV lines: header first, then one line per person (`lms.csv_export`)."""
+    return csv_lines(CSV_COLUMNS, _cells(rows, modules_total), byte_order_mark=byte_order_mark)
+
+
+def _cells(rows, modules_total: int) -> Iterator[list]:
     values = rows.values_list(
         "pk",
         "user__first_name",
@@ -75,22 +76,20 @@ def completion_csv_lines(rows, modules_total: int) -> Iterator[str]:
         overdue,
     ) in values.iterator(chunk_size=CHUNK_SIZE):
         name = f"{first} {last}".strip() or username
-        yield writer.writerow(
-            [
-                pk,
-                name,
-                badge,
-                unit or "",
-                category,
-                status,
-                done,
-                modules_total,
-                _iso(completed_at),
-                code or "",
-                _iso(due),
-                "true" if overdue else "false",
-            ]
-        )
+        yield [
+            pk,
+            name,
+            badge,
+            unit or "",
+            category,
+            status,
+            done,
+            modules_total,
+            _iso(completed_at),
+            code or "",
+            _iso(due),
+            "true" if overdue else "false",
+        ]
 
 
 def record_report_export(*, viewer, filters: ReportFilters, fmt: str) -> None:
@@ -110,17 +109,21 @@ def record_report_export(*, viewer, filters: ReportFilters, fmt: str) -> None:
     )
 
 
-def completion_csv_export(*, viewer, filters: ReportFilters) -> StreamingHttpResponse:
+def completion_csv_export(
+    *, viewer, filters: ReportFilters, byte_order_mark: bool = False
+) -> StreamingHttpResponse:
     """The completion report as a CSV download, its export recorded in the audit trail.
 
     `filters` come validated (`ReportFilterSerializer`), so nothing here can be refused.
+    `byte_order_mark` starts the file with the UTF-8 BOM (spreadsheet software needs it to
+    read accented names); the dashboard's download has it, the API's only on `?bom=1`.
     """
     curriculum = filters["curriculum"]
     rows = completion_report(viewer=viewer, filters=filters)
     record_report_export(viewer=viewer, filters=filters, fmt="csv")
     stamp = timezone.localdate().isoformat()
     response = StreamingHttpResponse(
-        completion_csv_lines(rows, modules_total(curriculum)),
+        completion_csv_lines(rows, modules_total(curriculum), byte_order_mark=byte_order_mark),
         content_type="text/csv; charset=utf-8",
     )
     response["Content-Disposition"] = (

@@ -102,3 +102,13 @@ class CompletionReportPageSerializer(serializers.Serializer):
     next = serializers.URLField(allow_null=True)
     previous = serializers.URLField(allow_null=True)
     results = CompletionRowSerializer(many=True)
+
+
+class CsvOptionsSerializer(serializers.Serializer):
+    """The CSV download's own query options (beside the report filters)."""
+
+    bom = serializers.BooleanField(
+        required=False,
+        default=False,
+        error_messages={"invalid": "Must be 1 or 0 (true or false)."},
+    )

@@ -1,8 +1,10 @@
 """Restore a records file into a site that has its curriculum but no people or records yet.
 
-Everything is checked before anything is written (format, every field, every reference
-inside the file and to the local curriculum); the rows are then written in one transaction,
-with their primary keys, and the restored audit trail must verify before it commits.
+Everything is checked before anything is written (format, every field, every integer within
+the database's range, every reference inside the file and to the local curriculum, each
+attempt's question snapshot and answers), and every problem is reported, not just the first;
+the rows are then written in one transaction, with their primary keys, and the restored audit
+trail must verify before it commits.
 """
 
 import json
@@ -17,7 +19,9 @@ from django.core.management.color import no_style
 from django.db import DataError, IntegrityError, connection, transaction
 
 from assessments.models import SurveyAnswer
+from assessments.snapshots import answers_problems, snapshot_problems
 from lms.audit import Action, append_moved_events, record_event, verify_chain
+from lms.json_input import JsonInputError, integer_limits, integer_problem, is_integer, load_json
 from lms.models import AuditChainHead, AuditEvent, Person
 from lms.page_cache import content_changed
 from records.format import (
@@ -33,29 +37,29 @@ from records.keys import AMBIGUOUS, ContentKeys
 BATCH = 1000
 MAX_PROBLEMS = 20
 SECTION_OF = {model: name for name, model in SECTIONS.items()}
+ANSWER_IDS = integer_limits(SurveyAnswer._meta.pk)
 
 
 def parse_records(raw: bytes | str) -> dict:
+    """The file's document, its format, version and sections checked (the rows are checked by
+    `import_records`)."""
     try:
-        data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as error:
-        raise RecordsError([f"The file is not valid JSON: {error}."]) from None
+        data = load_json(raw)
+    except JsonInputError as error:
+        raise RecordsError([f"The file is {error}."]) from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise RecordsError([f'This is not a records file (expected "format": "{FORMAT}").'])
     if data.get("version") != VERSION:
         raise RecordsError(
             [f"Records file version {data.get('version')!r} is not supported (only {VERSION})."]
         )
-    for name in SECTIONS:
-        if not isinstance(data.get(name), list):
-            raise RecordsError([f'"{name}" is missing or not a list.'])
-    head = data.get("audit_chain_head")
-    if head is not None and not (
-        isinstance(head, dict)
-        and isinstance(head.get("seq"), int)
-        and isinstance(head.get("hash"), str)
-    ):
-        raise RecordsError(['"audit_chain_head" must be null or {"seq": <int>, "hash": "<hex>"}.'])
+    missing = [
+        f'"{name}" is missing or not a list.'
+        for name in SECTIONS
+        if not isinstance(data.get(name), list)
+    ]
+    if missing:
+        raise RecordsError(missing)
     return data
 
 
@@ -74,11 +78,15 @@ def refuse_unless_empty(data: dict) -> None:
             ]
         )
     local = dict(get_user_model().objects.values_list("pk", "username"))
+    usernames = set(local.values())
     taken = sorted(
         str(row.get("username"))
         for row in data["users"]
         if isinstance(row, dict)
-        and (row.get("id") in local or row.get("username") in local.values())
+        and (
+            (is_integer(row.get("id")) and row["id"] in local)
+            or (isinstance(row.get("username"), str) and row["username"] in usernames)
+        )
     )
     if taken:
         raise RecordsError(
@@ -100,11 +108,14 @@ class _Decoder:
                 "pk", "object_id"
             )
         }
-        for name in SECTIONS:
+        for name, model in SECTIONS.items():
+            limits = integer_limits(model._meta.pk)
             for i, row in enumerate(data[name]):
                 pk = row.get("id") if isinstance(row, dict) else None
-                if not isinstance(pk, int) or isinstance(pk, bool):
+                if not isinstance(row, dict) or "id" not in row:
                     self.problem(f"{name}[{i}]", "needs an integer id")
+                elif problem := integer_problem(pk, limits):
+                    self.problem(f"{name}[{i}].id", problem)
                 elif pk in self.ids[name]:
                     self.problem(f"{name}[{i}]", f"repeats id {pk}")
                 else:
@@ -138,6 +149,12 @@ class _Decoder:
             if not field.null:
                 self.problem(here, "must not be null")
             return None
+        if field.primary_key:
+            return raw if is_integer(raw) else None  # checked with the ids, in __init__
+        limits = integer_limits(field)
+        if limits and (problem := integer_problem(raw, limits)):
+            self.problem(here, problem)
+            return None
         try:
             if not field.is_relation:
                 return field.clean(raw, None)
@@ -156,8 +173,9 @@ class _Decoder:
         if field.name == "quiz":
             index, lookup, what = self.keys.quiz_ids, _pair(key), "quiz [curriculum, title]"
         else:
-            index, lookup, what = self.keys.page_ids, (field.related_model, key), "page"
-        pk = index.get(lookup) if lookup and isinstance(lookup[1], str) else None
+            page = key if isinstance(key, str) else None
+            index, lookup, what = self.keys.page_ids, page and (field.related_model, page), "page"
+        pk = index.get(lookup) if lookup else None
         if pk is None or pk is AMBIGUOUS:
             found = "more than one" if pk is AMBIGUOUS else "no"
             self.problem(where, f"{found} {what} {json.dumps(key)} on this site")
@@ -167,23 +185,50 @@ class _Decoder:
     def _extras(self, name: str, row: dict, where: str, values: dict) -> dict:
         if name == "users":
             groups = row.get("groups")
-            if not isinstance(groups, list) or any(g not in self.groups for g in groups):
+            if not isinstance(groups, list) or any(
+                not isinstance(g, str) or g not in self.groups for g in groups
+            ):
                 self.problem(f"{where}.groups", "must list group names that exist here")
                 return {"groups": []}
             return {"groups": [self.groups[g] for g in groups]}
         if name == "people":
             units = row.get("oversight_units")
-            if not isinstance(units, list) or any(u not in self.ids["units"] for u in units):
+            if not isinstance(units, list) or any(
+                not is_integer(u) or u not in self.ids["units"] for u in units
+            ):
                 self.problem(f"{where}.oversight_units", "must list unit ids in the file")
                 return {"units": []}
             return {"units": units}
         if name == "attempts":
+            self._attempt(row, where)
             revision = row.get("quiz_revision_id")
-            keep = (revision, str(values.get("quiz_id"))) in self.revisions
+            keep = is_integer(revision) and (revision, str(values.get("quiz_id"))) in self.revisions
             return {"revision": revision if keep else None}
         if name == "survey_responses":
             return self._survey(row, where)
         return {}
+
+    def _attempt(self, row: dict, where: str) -> None:
+        """The question snapshot and answers in the shape the result page and review read."""
+        if row.get("questions") is None:
+            return  # missing or null: reported with the field
+        problems = snapshot_problems(row["questions"], f"{where}.questions")
+        if not problems:
+            problems = answers_problems(row.get("answers"), row["questions"], f"{where}.answers")
+        self.problems += problems
+
+    def check_head(self, head: Any) -> None:
+        """`audit_chain_head`: null, or the sequence number and hash of the trail's last event."""
+        if head is None:
+            return
+        if not isinstance(head, dict):
+            self.problem("audit_chain_head", 'must be null or {"seq": <int>, "hash": "<hex>"}')
+            return
+        seq = AuditChainHead._meta.get_field("seq")
+        if problem := integer_problem(head.get("seq"), integer_limits(seq)):
+            self.problem("audit_chain_head.seq", problem)
+        if not isinstance(head.get("hash"), str) or len(head["hash"]) != 64:
+            self.problem("audit_chain_head.hash", "must be 64 hexadecimal characters")
 
     def _survey(self, row: dict, where: str) -> dict:
         survey_id = self.keys.survey_ids.get(_pair(row.get("survey")) or ())
@@ -197,13 +242,21 @@ class _Decoder:
         for j, answer in enumerate(raw_answers):
             here = f"{where}.answers[{j}]"
             item = answer.get("item") if isinstance(answer, dict) else None
-            item_id = self.keys.item_ids.get(tuple(item)) if isinstance(item, list) else None
+            key = tuple(item) if isinstance(item, list) else ()
+            ok = key and all(isinstance(part, str) for part in key)
+            item_id = self.keys.item_ids.get(key) if ok else None
             if item_id is None or item_id is AMBIGUOUS:
                 self.problem(here, f"no survey statement {json.dumps(item)} here")
                 continue
             value = answer.get("value")
-            if not isinstance(answer.get("id"), int) or value not in range(1, 6):
-                self.problem(here, "needs an integer id and a value from 1 to 5")
+            if problem := integer_problem(answer.get("id"), ANSWER_IDS):
+                self.problem(f"{here}.id", problem)
+                continue
+            if not is_integer(value) or value not in range(1, 6):
+                self.problem(f"{here}.value", "must be an integer from 1 to 5")
+                continue
+            if not isinstance(answer.get("comment") or "", str):
+                self.problem(f"{here}.comment", "must be text")
                 continue
             answers.append(
                 SurveyAnswer(
@@ -217,7 +270,10 @@ class _Decoder:
 
 
 def _pair(key: Any) -> tuple | None:
-    return tuple(key) if isinstance(key, list) and len(key) == 2 else None
+    """A [curriculum path, title] key as a tuple; None unless it is two strings."""
+    if isinstance(key, list) and len(key) == 2 and all(isinstance(k, str) for k in key):
+        return tuple(key)
+    return None
 
 
 def import_records(data: dict) -> dict[str, int]:
@@ -227,6 +283,7 @@ def import_records(data: dict) -> dict[str, int]:
     for name in SECTIONS:
         for _ in decoder.rows(name):
             pass
+    decoder.check_head(data.get("audit_chain_head"))
     if decoder.problems:
         extra = len(decoder.problems) - MAX_PROBLEMS
         raise RecordsError(

@@ -1,8 +1,12 @@
-"""Import, first step: the whole document checked, nothing written. Errors name the place."""
+"""Import, first step: the whole document checked, nothing written. Errors name the place.
+
+Each image, document, module, lesson, quiz question and the survey is checked on its own and
+every problem found is kept, so one ExchangeError lists them all (within one of those parts,
+checking stops at its first problem).
+"""
 
 import base64
 import binascii
-import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -35,7 +39,10 @@ from authoring.exchange.format import (
 )
 from courses.models import CurriculumPage, HomePage, LessonPage, ModulePage
 from lms.errors import ErrorCode
+from lms.json_input import JsonInputError, integer_limits, integer_problem, load_json
 from lms.sanitize import clean_html
+
+SORT_ORDERS = integer_limits(Question._meta.get_field("sort_order"))
 
 
 @dataclass
@@ -70,6 +77,21 @@ class Plan:
     modules: list[ModulePlan]
     images: dict[str, MediaFile]
     documents: dict[str, MediaFile]
+
+
+class _Problems:
+    """Checks run one after another, each one's problem kept instead of ending the check."""
+
+    def __init__(self):
+        self.errors: list[ExchangeError] = []
+
+    def check(self, function, *args, **kwargs):
+        """`function(*args, **kwargs)`, or None when it raised ExchangeError (kept)."""
+        try:
+            return function(*args, **kwargs)
+        except ExchangeError as error:
+            self.errors.append(error)
+            return None
 
 
 def _json_type_ok(model_field: models.Field, value: Any) -> bool:
@@ -115,6 +137,9 @@ def _fields(model, data: dict, names, where: str, *, optional=()) -> dict:
         model_field = model._meta.get_field(name)
         if not _json_type_ok(model_field, data[name]):
             raise ExchangeError(f"unexpected value {data[name]!r}", where=here)
+        limits = integer_limits(model_field)
+        if limits and data[name] is not None and (problem := integer_problem(data[name], limits)):
+            raise ExchangeError(problem, where=here)
         try:
             values[name] = model_field.clean(data[name], None)
         except ValidationError as error:
@@ -152,54 +177,57 @@ def _filename(entry: dict, where: str) -> str:
     return name
 
 
-def _media_entries(entries: list, model, kind: str):
-    """Each image or document entry with its place, checked once for what both share: a
-    reference used once, a title that fits the model, a file name and decodable bytes."""
-    seen = set()
-    for index, entry in enumerate(entries):
-        where = f"{kind}[{index}]"
-        entry = _object(entry, where)
-        ref = entry.get("ref")
-        if not isinstance(ref, str) or not ref or ref in seen:
-            raise ExchangeError("expected a reference used once", where=f"{where}.ref")
-        seen.add(ref)
-        title = _fields(model, entry, ["title"], where)["title"]
-        yield where, entry, ref, title, _filename(entry, where), _decode(entry, where)
+def _media_entry(entry: Any, index: int, model, kind: str, refs: dict):
+    """What image and document entries share, checked: a reference used once (kept in
+    `refs`, so lesson bodies may name it even when the entry has a problem), a title that
+    fits the model, a file name and decodable bytes."""
+    where = f"{kind}[{index}]"
+    entry = _object(entry, where)
+    ref = entry.get("ref")
+    if not isinstance(ref, str) or not ref or ref in refs:
+        raise ExchangeError("expected a reference used once", where=f"{where}.ref")
+    refs[ref] = None
+    title = _fields(model, entry, ["title"], where)["title"]
+    return where, entry, ref, title, _filename(entry, where), _decode(entry, where)
 
 
-def _check_images(entries: list) -> dict[str, MediaFile]:
-    images = {}
-    for where, entry, ref, title, filename, data in _media_entries(
-        entries, get_image_model(), "images"
-    ):
-        alt = entry.get("alt") or ""
-        if not isinstance(alt, str) or len(alt) > 255:
-            raise ExchangeError("expected text of at most 255 characters", where=f"{where}.alt")
-        try:
-            checked = WagtailImageField().clean(SimpleUploadedFile(filename, data))
-        except ValidationError as error:
-            raise ExchangeError(" ".join(error.messages), where=f"{where}.data") from None
-        width, height = checked.image.get_size()
-        images[ref] = MediaFile(ref, title, filename, data, alt=alt, width=width, height=height)
-    return images
+def _check_image(entry: Any, index: int, refs: dict) -> None:
+    where, entry, ref, title, filename, data = _media_entry(
+        entry, index, get_image_model(), "images", refs
+    )
+    alt = entry.get("alt") or ""
+    if not isinstance(alt, str) or len(alt) > 255:
+        raise ExchangeError("expected text of at most 255 characters", where=f"{where}.alt")
+    try:
+        checked = WagtailImageField().clean(SimpleUploadedFile(filename, data))
+    except ValidationError as error:
+        raise ExchangeError(" ".join(error.messages), where=f"{where}.data") from None
+    width, height = checked.image.get_size()
+    refs[ref] = MediaFile(ref, title, filename, data, alt=alt, width=width, height=height)
 
 
-def _check_documents(entries: list) -> dict[str, MediaFile]:
+def _check_document(entry: Any, index: int, refs: dict) -> None:
     extensions = getattr(settings, "WAGTAILDOCS_EXTENSIONS", None)
     max_bytes = getattr(settings, "WAGTAILDOCS_MAX_UPLOAD_SIZE", None)
-    documents = {}
-    for where, _entry, ref, title, filename, data in _media_entries(
-        entries, get_document_model(), "documents"
-    ):
-        if extensions:
-            try:
-                FileExtensionValidator(extensions)(SimpleUploadedFile(filename, b""))
-            except ValidationError as error:
-                raise ExchangeError(" ".join(error.messages), where=f"{where}.filename") from None
-        if max_bytes and len(data) > max_bytes:
-            raise ExchangeError(f"larger than {max_bytes} bytes", where=f"{where}.data")
-        documents[ref] = MediaFile(ref, title, filename, data)
-    return documents
+    where, _entry, ref, title, filename, data = _media_entry(
+        entry, index, get_document_model(), "documents", refs
+    )
+    if extensions:
+        try:
+            FileExtensionValidator(extensions)(SimpleUploadedFile(filename, b""))
+        except ValidationError as error:
+            raise ExchangeError(" ".join(error.messages), where=f"{where}.filename") from None
+    if max_bytes and len(data) > max_bytes:
+        raise ExchangeError(f"larger than {max_bytes} bytes", where=f"{where}.data")
+    refs[ref] = MediaFile(ref, title, filename, data)
+
+
+def _check_media(entries: list, check, problems: _Problems) -> dict[str, MediaFile | None]:
+    """Entries by reference; None for an entry with a problem (reported in `problems`)."""
+    refs: dict[str, MediaFile | None] = {}
+    for index, entry in enumerate(entries):
+        problems.check(check, entry, index, refs)
+    return refs
 
 
 def _check_body(raw: Any, where: str, images: dict, documents: dict) -> list:
@@ -225,43 +253,50 @@ def _check_body(raw: Any, where: str, images: dict, documents: dict) -> list:
     return map_raw(LessonPage.body.field.stream_block, raw, leaf, where)
 
 
-def _check_quiz(data: dict, where: str) -> dict:
+def _check_quiz(data: dict, where: str, problems: _Problems) -> dict | None:
     optional = set(QUIZ_FIELDS) - {"title", "pass_mark", "max_attempts"}
-    quiz = {"fields": _fields(Quiz, data, QUIZ_FIELDS, where, optional=optional), "questions": []}
+    fields_ = problems.check(_fields, Quiz, data, QUIZ_FIELDS, where, optional=optional)
     questions = _list(data, "questions", where)
     if not questions:
         raise ExchangeError("a quiz needs at least one question", where=f"{where}.questions")
-    for q_index, question in enumerate(questions):
-        here = f"{where}.questions[{q_index}]"
-        question = _object(question, here)
-        values = _fields(Question, question, ["kind", "prompt", "explanation"], here)
-        values["prompt"] = clean_html(values["prompt"])
-        values["explanation"] = clean_html(values["explanation"])
-        values["sort_order"] = _sort_order(question, q_index, here)
-        choices = []
-        for c_index, choice in enumerate(_list(question, "choices", here)):
-            there = f"{here}.choices[{c_index}]"
-            values_ = _fields(Choice, _object(choice, there), ["text", "is_correct"], there)
-            choices.append({**values_, "sort_order": _sort_order(choice, c_index, there)})
-        try:
-            validate_question_choices(
-                values["kind"], [c["is_correct"] for c in choices], [c["text"] for c in choices]
-            )
-        except ValidationError as error:
-            raise ExchangeError(" ".join(error.messages), where=f"{here}.choices") from None
-        quiz["questions"].append({"fields": values, "choices": choices})
-    per_attempt = quiz["fields"].get("questions_per_attempt")
+    checked = [
+        problems.check(_check_question, question, f"{where}.questions[{q_index}]", q_index)
+        for q_index, question in enumerate(questions)
+    ]
+    if fields_ is None or None in checked:
+        return None
+    per_attempt = fields_.get("questions_per_attempt")
     if per_attempt and per_attempt > len(questions):
         raise ExchangeError(
             f"the pool has only {len(questions)} questions", where=f"{where}.questions_per_attempt"
         )
-    return quiz
+    return {"fields": fields_, "questions": checked}
+
+
+def _check_question(question: Any, here: str, q_index: int) -> dict:
+    question = _object(question, here)
+    values = _fields(Question, question, ["kind", "prompt", "explanation"], here)
+    values["prompt"] = clean_html(values["prompt"])
+    values["explanation"] = clean_html(values["explanation"])
+    values["sort_order"] = _sort_order(question, q_index, here)
+    choices = []
+    for c_index, choice in enumerate(_list(question, "choices", here)):
+        there = f"{here}.choices[{c_index}]"
+        values_ = _fields(Choice, _object(choice, there), ["text", "is_correct"], there)
+        choices.append({**values_, "sort_order": _sort_order(choice, c_index, there)})
+    try:
+        validate_question_choices(
+            values["kind"], [c["is_correct"] for c in choices], [c["text"] for c in choices]
+        )
+    except ValidationError as error:
+        raise ExchangeError(" ".join(error.messages), where=f"{here}.choices") from None
+    return {"fields": values, "choices": choices}
 
 
 def _sort_order(data: dict, default: int, where: str) -> int:
     value = data.get("sort_order", default)
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise ExchangeError(f"unexpected value {value!r}", where=f"{where}.sort_order")
+    if problem := integer_problem(value, SORT_ORDERS):
+        raise ExchangeError(problem, where=f"{where}.sort_order")
     return value
 
 
@@ -294,10 +329,33 @@ def _check_survey(data: Any) -> dict | None:
     }
 
 
-def _check_module(data: Any, where: str, images: dict, documents: dict) -> ModulePlan:
+def _check_module(
+    data: Any, where: str, images: dict, documents: dict, problems: _Problems
+) -> ModulePlan | None:
+    """The module, or None when any part of it has a problem (each kept in `problems`)."""
     data = _object(data, where)
     names = ["number", "slug", "title", "summary", "minutes", "credit_hours"]
-    values = _fields(ModulePage, data, names, where)
+    values = problems.check(_fields, ModulePage, data, names, where)
+    objectives = problems.check(_check_objectives, data, where)
+    if "quiz" in data and data["quiz"] is not None:
+        quiz = problems.check(
+            lambda: _check_quiz(_object(data["quiz"], f"{where}.quiz"), f"{where}.quiz", problems)
+        )
+        quiz_ok = quiz is not None
+    else:
+        quiz, quiz_ok = None, True
+    lessons = [
+        problems.check(_check_lesson, lesson, f"{where}.lessons[{index}]", images, documents)
+        for index, lesson in enumerate(_list(data, "lessons", where))
+    ]
+    if values is None or objectives is None or not quiz_ok or None in lessons:
+        return None
+    values["objectives"] = objectives
+    _unique([lesson.fields["slug"] for lesson in lessons], lambda i: f"{where}.lessons[{i}].slug")
+    return ModulePlan(fields=values, quiz=quiz, lessons=lessons)
+
+
+def _check_objectives(data: dict, where: str):
     objectives = _list(data, "objectives", where, required=False)
     for index, objective in enumerate(objectives):
         if not isinstance(objective, str):
@@ -305,34 +363,25 @@ def _check_module(data: Any, where: str, images: dict, documents: dict) -> Modul
     raw_objectives = [{"type": "objective", "value": o} for o in objectives]
     objectives_block = ModulePage.objectives.field.stream_block
     try:
-        values["objectives"] = objectives_block.clean(objectives_block.to_python(raw_objectives))
+        return objectives_block.clean(objectives_block.to_python(raw_objectives))
     except ValidationError as error:
         raise first_block_error(error, f"{where}.objectives") from None
-    if "quiz" in data and data["quiz"] is not None:
-        quiz = _check_quiz(_object(data["quiz"], f"{where}.quiz"), f"{where}.quiz")
-    else:
-        quiz = None
-    module = ModulePlan(fields=values, quiz=quiz)
-    lessons = _list(data, "lessons", where)
-    for index, lesson in enumerate(lessons):
-        here = f"{where}.lessons[{index}]"
-        lesson = _object(lesson, here)
-        fields_ = _fields(
-            LessonPage, lesson, ["slug", "title", "summary", "minutes"], here, optional={"minutes"}
-        )
-        if "body" not in lesson:
-            raise ExchangeError("missing", where=f"{here}.body")
-        body = _check_body(lesson["body"], f"{here}.body", images, documents)
-        module.lessons.append(LessonPlan(fields=fields_, body=body, where=here))
-    _unique(
-        [lesson.fields["slug"] for lesson in module.lessons],
-        lambda i: f"{where}.lessons[{i}].slug",
+
+
+def _check_lesson(lesson: Any, here: str, images: dict, documents: dict) -> LessonPlan:
+    lesson = _object(lesson, here)
+    fields_ = _fields(
+        LessonPage, lesson, ["slug", "title", "summary", "minutes"], here, optional={"minutes"}
     )
-    return module
+    if "body" not in lesson:
+        raise ExchangeError("missing", where=f"{here}.body")
+    body = _check_body(lesson["body"], f"{here}.body", images, documents)
+    return LessonPlan(fields=fields_, body=body, where=here)
 
 
 def check_document(data: Any, *, home: HomePage) -> Plan:
-    """Everything the import will write, checked; raises ExchangeError at the first problem."""
+    """Everything the import will write, checked; raises ExchangeError listing every problem
+    found (a wrong format or version alone, since nothing else can be read then)."""
     if not isinstance(data, dict):
         raise ExchangeError("The file does not hold a JSON object.")
     if data.get("format") != FORMAT:
@@ -341,25 +390,26 @@ def check_document(data: Any, *, home: HomePage) -> Plan:
         raise ExchangeError(
             f"version {data.get('version')!r} is not supported (this site reads version {VERSION})"
         )
-    images = _check_images(_list(data, "images", "", required=False))
-    documents = _check_documents(_list(data, "documents", "", required=False))
-    info = _object(data.get("curriculum"), "curriculum")
-    settings_names = survey_settings()
-    curriculum = _fields(
-        CurriculumPage,
-        info,
-        ["title", "slug", "summary", "intro", *settings_names],
-        "curriculum",
-        optional={"intro", *settings_names},
+    problems = _Problems()
+    images = _check_media(
+        problems.check(_list, data, "images", "", required=False) or [], _check_image, problems
     )
-    curriculum["intro"] = clean_html(curriculum.get("intro", ""))
+    documents = _check_media(
+        problems.check(_list, data, "documents", "", required=False) or [],
+        _check_document,
+        problems,
+    )
+    curriculum = problems.check(_check_curriculum, data)
     modules = [
-        _check_module(module, f"modules[{index}]", images, documents)
-        for index, module in enumerate(_list(data, "modules", ""))
+        problems.check(_check_module, module, f"modules[{index}]", images, documents, problems)
+        for index, module in enumerate(problems.check(_list, data, "modules", "") or [])
     ]
-    _unique([m.fields["number"] for m in modules], lambda i: f"modules[{i}].number")
-    _unique([m.fields["slug"] for m in modules], lambda i: f"modules[{i}].slug")
-    survey = _check_survey(data.get("survey"))
+    survey = problems.check(_check_survey, data.get("survey"))
+    if not problems.errors:
+        problems.check(_unique, [m.fields["number"] for m in modules], _module_place("number"))
+        problems.check(_unique, [m.fields["slug"] for m in modules], _module_place("slug"))
+    if problems.errors:
+        raise ExchangeError.several(problems.errors)
     if Page.objects.child_of(home).filter(slug=curriculum["slug"]).exists():
         raise ExchangeError(
             f"“{home.title}” already has a page with the slug “{curriculum['slug']}”; "
@@ -370,14 +420,32 @@ def check_document(data: Any, *, home: HomePage) -> Plan:
     return Plan(curriculum, survey, modules, images, documents)
 
 
+def _module_place(name: str) -> Callable[[int], str]:
+    return lambda index: f"modules[{index}].{name}"
+
+
+def _check_curriculum(data: dict) -> dict:
+    info = _object(data.get("curriculum"), "curriculum")
+    settings_names = survey_settings()
+    curriculum = _fields(
+        CurriculumPage,
+        info,
+        ["title", "slug", "summary", "intro", *settings_names],
+        "curriculum",
+        optional={"intro", *settings_names},
+    )
+    curriculum["intro"] = clean_html(curriculum.get("intro", ""))
+    return curriculum
+
+
 def parse_document(raw: bytes | str) -> dict:
     """The JSON document from an uploaded or read file."""
     if len(raw) > MAX_FILE_BYTES:
         raise ExchangeError(f"The file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB.")
     try:
-        data = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ExchangeError(f"The file is not valid JSON ({error}).") from None
+        data = load_json(raw)
+    except JsonInputError as error:
+        raise ExchangeError(f"The file is {error}.") from None
     if not isinstance(data, dict):
         raise ExchangeError("The file does not hold a JSON object.")
     return data

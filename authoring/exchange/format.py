@@ -29,10 +29,23 @@ Leaf = Callable[[blocks.Block, Any, str], Any]
 
 
 class ExchangeError(DomainError):
-    """The document cannot be imported (or the curriculum exported); the message says where."""
+    """The document cannot be imported (or the curriculum exported); the message says where.
+
+    `problems` lists every problem found (one line each, "place: problem"); `message` is
+    them all, one a line."""
 
     def __init__(self, message: str, *, where: str = "", code: ErrorCode = ErrorCode.INVALID):
         super().__init__(code, f"{where}: {message}" if where else message, field=where or None)
+        self.problems = [self.message]
+
+    @classmethod
+    def several(cls, errors: "list[ExchangeError]") -> "ExchangeError":
+        """One error listing the problems of `errors`, in the order found."""
+        problems = [problem for error in errors for problem in error.problems]
+        combined = cls("\n".join(problems), code=errors[0].code)
+        combined.field = errors[0].field if len(errors) == 1 else None
+        combined.problems = problems
+        return combined
 
 
 def survey_model() -> type[models.Model] | None:

@@ -109,7 +109,8 @@ def oversight_csv(request):
     filters = _report_filters(request)
     if filters is None:
         return redirect("oversight-dashboard")
-    return completion_csv_export(viewer=request.user, filters=filters)
+    # Opened in a spreadsheet by a person: the byte order mark keeps "José Núñez" readable.
+    return completion_csv_export(viewer=request.user, filters=filters, byte_order_mark=True)
 
 
 @login_required

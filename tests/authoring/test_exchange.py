@@ -636,3 +636,86 @@ def test_explorer_lists_the_export_action_for_a_curriculum(client, curriculum, h
 def test_import_menu_item_is_shown_to_coordinators(client, coordinator):
     client.force_login(coordinator)
     assert IMPORT_URL in client.get(reverse("wagtailadmin_home")).content.decode()
+
+
+# --- Hostile files: nesting, numbers out of range, several problems at once -------------------
+
+DEEP = "[" * 100_000 + "]" * 100_000
+
+
+def test_import_command_refuses_json_nested_too_deeply(tmp_path, db):
+    path = tmp_path / "deep.json"
+    path.write_text(DEEP)
+
+    with pytest.raises(CommandError, match="nested too deeply"):
+        call_command("import_curriculum", str(path), stdout=io.StringIO())
+
+
+@pytest.mark.parametrize("document", ['{"version": NaN}', '{"version": 1e999}'])
+def test_import_command_refuses_numbers_json_does_not_have(tmp_path, db, document):
+    path = tmp_path / "odd.json"
+    path.write_text(document)
+
+    with pytest.raises(CommandError, match="not valid JSON"):
+        call_command("import_curriculum", str(path), stdout=io.StringIO())
+
+
+def test_admin_import_of_json_nested_too_deeply_shows_the_error(client, coordinator, home):
+    client.force_login(coordinator)
+
+    response = client.post(IMPORT_URL, {"file": upload(DEEP.encode()), "home": home.pk})
+
+    assert response.status_code == 200
+    assert "nested too deeply" in response.content.decode()
+
+
+OUT_OF_RANGE = {
+    # Past SQLite's 64-bit integers, and past PostgreSQL's integer (fine on SQLite): both refused.
+    "sort order past 64 bits": (
+        _set(["modules", 0, "quiz", "questions", 0, "sort_order"], 10**30),
+        "modules[0].quiz.questions[0].sort_order: must be an integer from",
+    ),
+    "choice sort order past 32 bits": (
+        _set(["modules", 0, "quiz", "questions", 0, "choices", 0, "sort_order"], 2**40),
+        "modules[0].quiz.questions[0].choices[0].sort_order: must be an integer from",
+    ),
+    "minutes past 32 bits": (
+        _set(["modules", 0, "minutes"], 2**40),
+        "modules[0].minutes: must be an integer from",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", OUT_OF_RANGE, ids=list(OUT_OF_RANGE))
+def test_numbers_out_of_the_databases_range_are_refused(exported, home, case):
+    mutate, message = OUT_OF_RANGE[case]
+    mutate(exported)
+    before = counts()
+
+    with pytest.raises(ExchangeError) as raised:
+        import_curriculum(exported, home=home)
+
+    assert message in raised.value.message
+    assert counts() == before
+
+
+def test_admin_import_lists_every_problem_of_the_file(client, coordinator, exported, home):
+    exported["modules"][0]["quiz"]["questions"][0]["sort_order"] = 10**30
+    exported["modules"][0]["title"] = "x" * 300
+    exported["modules"][1]["lessons"][0]["body"] = [{"type": "iframe", "value": ""}]
+    exported["survey"] = {"title": "", "items": []} if exchange.survey_model() else None
+    client.force_login(coordinator)
+    before = counts()
+
+    response = client.post(IMPORT_URL, {"file": upload(exported), "home": home.pk})
+
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert "Nothing was imported" in content
+    for place in [
+        "modules[0].title",
+        "modules[0].quiz.questions[0].sort_order",
+        "modules[1].lessons[0].body[0]",
+    ]:
+        assert place in content, place
+    assert counts() == before

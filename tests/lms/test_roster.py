@@ -198,18 +198,35 @@ def test_personnel_category_accepts_value_or_label_in_any_case(agency_a):
     assert categories == {"1001": "elected", "1002": "leader"}
 
 
-def test_email_of_another_account_is_rejected(agency_a, agency_b):
+def test_email_of_an_account_outside_the_agency_is_refused_without_saying_whose(agency_a, agency_b):
+    # Another agency's officer, an account with no person (platform staff), a superuser:
+    # one neutral message for all three, naming no agency, account or person.
     PersonFactory(agency=agency_b, badge_number="1001", user__email="ana.silva@example.org")
     UserFactory(email="ben.okafor@example.org")
+    UserFactory(email="cleo.marsh@example.org", is_superuser=True, is_staff=True)
     before = table_counts()
 
     errors = import_errors(agency_a, *GOOD_ROWS)
 
     assert errors == [
-        RowError(2, "email", "This email address belongs to another account."),
-        RowError(3, "email", "This email address belongs to another account."),
+        RowError(2, "email", roster.EMAIL_UNAVAILABLE),
+        RowError(3, "email", roster.EMAIL_UNAVAILABLE),
+        RowError(4, "email", roster.EMAIL_UNAVAILABLE),
     ]
+    assert roster.EMAIL_UNAVAILABLE == "This email cannot be used."
+    for error in errors:
+        assert agency_b.name not in str(error) and agency_b.slug not in str(error)
     assert table_counts() == before
+
+
+def test_email_of_another_person_in_the_agency_names_their_badge(agency_a):
+    PersonFactory(agency=agency_a, badge_number="2002", user__email="ana.silva@example.org")
+
+    errors = import_errors(agency_a, GOOD_ROWS[0])
+
+    assert errors == [
+        RowError(2, "email", "Already used by badge number 2002 in this agency."),
+    ]
 
 
 def test_another_agencys_person_with_the_same_badge_is_left_alone(agency_a, agency_b):

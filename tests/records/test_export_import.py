@@ -206,3 +206,108 @@ def test_a_malformed_file_is_refused_naming_the_problem_and_writes_nothing(busy_
         message = import_refused(tmp_path, data if changed is None else changed)
         assert expected in message, (expected, message)
         assert snapshot() == before, expected
+
+
+# Every problem of the whole structure in the error list; nothing written, never a traceback
+
+BIG = 10**30
+
+
+def _without(key):
+    def drop(data):
+        data["attempts"][0]["questions"][0].pop(key)
+
+    return drop
+
+
+STRUCTURE = [
+    (_without("choices"), "attempts[0].questions[0].choices: is missing"),
+    (_without("id"), "attempts[0].questions[0].id: is missing"),
+    (_without("kind"), "attempts[0].questions[0].kind: is missing"),
+    (_without("prompt"), "attempts[0].questions[0].prompt: is missing"),
+    (
+        lambda d: d["attempts"][0]["questions"][0].update(choices="abc"),
+        "attempts[0].questions[0].choices: must be a list",
+    ),
+    (
+        lambda d: d["attempts"][0]["questions"][0]["choices"][0].pop("correct"),
+        "attempts[0].questions[0].choices[0].correct: is missing",
+    ),
+    (
+        lambda d: d["attempts"][0]["questions"][0]["choices"][0].update(id="7"),
+        "attempts[0].questions[0].choices[0].id: must be an integer",
+    ),
+    (
+        lambda d: d["attempts"][0]["questions"][0].update(kind="essay"),
+        "attempts[0].questions[0].kind: must be one of",
+    ),
+    (lambda d: d["attempts"][0].update(questions={}), "attempts[0].questions: must be a list"),
+    (
+        lambda d: d["attempts"][0].update(answers={"x": [1]}),
+        "attempts[0].answers: must map question ids to lists of choice ids",
+    ),
+    (lambda d: d["people"][0].update(id=BIG), "people[0].id: must be an integer from"),
+    (lambda d: d["people"][0].update(user_id=-(2**70)), "people[0].user_id: must be an integer"),
+    (lambda d: d["attempts"][0].update(pass_mark=70_000), "attempts[0].pass_mark"),
+    (lambda d: d["attempts"][0].update(number=2**40), "attempts[0].number"),
+    (
+        lambda d: d["audit_chain_head"].update(seq=2**63),
+        "audit_chain_head.seq: must be an integer from",
+    ),
+    (
+        lambda d: d["survey_responses"][0]["answers"][0].update(id=BIG),
+        "survey_responses[0].answers[0]",
+    ),
+]
+
+
+def test_a_file_with_broken_structure_lists_every_problem_and_writes_nothing(busy_site, tmp_path):
+    data = export_to(tmp_path)
+    remove_people_and_records()
+    before = snapshot()
+    data["attempts"][0]["questions"][0].pop("choices")
+    data["attempts"][1].update(answers={"x": [1]}, pass_mark=70_000)
+    data["people"][0].update(id=BIG)
+    data["audit_chain_head"].update(seq=2**63)
+
+    message = import_refused(tmp_path, data)
+
+    for expected in [
+        "attempts[0].questions[0].choices: is missing",
+        "attempts[1].answers: must map question ids to lists of choice ids",
+        "attempts[1].pass_mark",
+        "people[0].id: must be an integer from",
+        "audit_chain_head.seq: must be an integer from",
+    ]:
+        assert expected in message, (expected, message)
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize(("break_it", "expected"), STRUCTURE)
+def test_each_structure_problem_alone_is_refused(busy_site, tmp_path, break_it, expected):
+    exported = export_to(tmp_path)
+    remove_people_and_records()
+    before = snapshot()
+    break_it(exported)
+
+    message = import_refused(tmp_path, exported)
+
+    assert expected in message
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize(
+    ("document", "expected"),
+    [
+        ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+        ('{"format": "common-ground-records", "a": ' + "[" * 200 + "]" * 200 + "}", "nested"),
+        ('{"format": "common-ground-records", "version": NaN}', "not valid JSON"),
+        ('{"format": "common-ground-records", "version": Infinity}', "not valid JSON"),
+        ('{"format": "common-ground-records", "version": 1e999}', "not valid JSON"),
+    ],
+    ids=["100000-deep", "200-deep", "nan", "infinity", "overflowing-float"],
+)
+def test_hostile_json_is_refused_with_a_message(db, tmp_path, document, expected):
+    message = import_refused(tmp_path, document)
+
+    assert expected in message

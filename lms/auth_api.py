@@ -8,10 +8,12 @@ from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from lms import mfa
 from lms.lockout import SignInLocked
+from lms.parsers import JSONParser
 from lms.throttles import ScopedRateThrottle
 
 
@@ -43,6 +45,8 @@ class TokenView(ObtainAuthToken):
     serializer_class = TokenRequestSerializer
     throttle_classes = (ScopedRateThrottle,)
     throttle_scope = "auth_token"
+    # ObtainAuthToken names DRF's parsers itself: ours for JSON (deep nesting is a 400).
+    parser_classes = (FormParser, MultiPartParser, JSONParser)
 
     @extend_schema(
         request=TokenRequestSerializer,

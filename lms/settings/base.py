@@ -6,6 +6,8 @@ from pathlib import Path
 
 import dj_database_url
 
+from lms.request_log import logging_config
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 BASE_DIR = PROJECT_DIR.parent
 
@@ -57,6 +59,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "lms.request_log.RequestIdMiddleware",  # first: every response and log line has the id
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "lms.page_cache.AnonymousPageCacheMiddleware",
@@ -183,6 +186,10 @@ SPECTACULAR_SETTINGS = {
         "lms.api_schema.ids_are_not_negative",
     ],
 }
+
+# Server errors and security refusals to standard error, one line each with the request's id
+# (lms/request_log.py); LOG_JSON=true for JSON lines (always in production).
+LOGGING = logging_config(json_lines=env_bool("LOG_JSON", False))
 
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Common Ground <training@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL

@@ -29,6 +29,7 @@ from authoring.exchange import (
 from authoring.permissions import user_can_exchange_curricula
 from courses.models import CurriculumPage, HomePage
 from lms.audit import Action, record_event
+from lms.forms import IdChoiceField
 
 
 class CurriculumImportForm(forms.Form):
@@ -39,7 +40,7 @@ class CurriculumImportForm(forms.Form):
         help_text="A file made with “Export curriculum” on this or another Common Ground site.",
         validators=[FileExtensionValidator(["json"], message="Choose a .json file.")],
     )
-    home = forms.ModelChoiceField(
+    home = IdChoiceField(
         queryset=HomePage.objects.order_by("path"),
         label="Create below",
         empty_label=None,

@@ -19,7 +19,7 @@ def register_exchange_urls():
             name="authoring_curriculum_import",
         ),
         path(
-            "curricula/<int:page_id>/export/",
+            "curricula/<id:page_id>/export/",
             exchange_views.curriculum_export,
             name="authoring_curriculum_export",
         ),

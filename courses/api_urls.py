@@ -9,17 +9,17 @@ urlpatterns = [
     path("me/progress/", courses_api.MyProgressView.as_view(), name="api-my-progress"),
     path("me/certificates/", courses_api.MyCertificatesView.as_view(), name="api-my-certificates"),
     path(
-        "lessons/<int:lesson_id>/complete/",
+        "lessons/<id:lesson_id>/complete/",
         courses_api.LessonCompleteView.as_view(),
         name="api-lesson-complete",
     ),
     path(
-        "quizzes/<int:quiz_id>/attempts/",
+        "quizzes/<id:quiz_id>/attempts/",
         courses_api.AttemptStartView.as_view(),
         name="api-attempt-start",
     ),
     path(
-        "attempts/<int:attempt_id>/submit/",
+        "attempts/<id:attempt_id>/submit/",
         courses_api.AttemptSubmitView.as_view(),
         name="api-attempt-submit",
     ),

@@ -1,6 +1,9 @@
 """Who may do what with training records. Querysets are scoped as well (defence in two layers)."""
 
-from courses.models import Certificate
+from django.contrib.contenttypes.models import ContentType
+from wagtail.models import Page, ReferenceIndex
+
+from courses.models import Certificate, HomePage, LearnerPage
 from courses.progress.selectors import curricula_visible_to
 from lms import mfa
 from lms.scoping import viewer_person
@@ -26,3 +29,27 @@ def user_can_view_training_page(user, page) -> bool:
     if user.has_perm("wagtailadmin.access_admin"):
         return True
     return any(page.path.startswith(c.path) for c in curricula_visible_to(user))
+
+
+def user_can_view_document(user, document) -> bool:
+    """Wagtail documents (/documents/<id>/<name>) follow the pages that link them: anyone may
+    fetch one linked from a live home page, a signed-in user one linked from a training page
+    they may see (learners: of a curriculum assigned to them); authors (admin access) may
+    fetch every document, linked or not. Links are found in Wagtail's reference index, which
+    Wagtail keeps as pages are saved."""
+    if user.is_authenticated and user.has_perm("wagtailadmin.access_admin"):
+        return True
+    linking = ReferenceIndex.get_references_to(document).filter(
+        base_content_type=ContentType.objects.get_for_model(Page)
+    )
+    page_ids = [int(pk) for pk in linking.values_list("object_id", flat=True)]
+    for page in Page.objects.live().filter(pk__in=page_ids).specific():
+        if isinstance(page, HomePage):
+            return True
+        if (
+            user.is_authenticated
+            and isinstance(page, LearnerPage)
+            and user_can_view_training_page(user, page)
+        ):
+            return True
+    return False

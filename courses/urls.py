@@ -5,14 +5,14 @@ from courses import survey_views, views
 urlpatterns = [
     path("training/", views.my_training, name="my-training"),
     path(
-        "training/lessons/<int:lesson_id>/complete/", views.lesson_complete, name="lesson-complete"
+        "training/lessons/<id:lesson_id>/complete/", views.lesson_complete, name="lesson-complete"
     ),
-    path("training/quizzes/<int:quiz_id>/start/", views.quiz_start, name="quiz-start"),
-    path("training/attempts/<int:attempt_id>/", views.attempt_take, name="attempt-take"),
-    path("training/attempts/<int:attempt_id>/submit/", views.attempt_submit, name="attempt-submit"),
-    path("training/attempts/<int:attempt_id>/result/", views.attempt_result, name="attempt-result"),
+    path("training/quizzes/<id:quiz_id>/start/", views.quiz_start, name="quiz-start"),
+    path("training/attempts/<id:attempt_id>/", views.attempt_take, name="attempt-take"),
+    path("training/attempts/<id:attempt_id>/submit/", views.attempt_submit, name="attempt-submit"),
+    path("training/attempts/<id:attempt_id>/result/", views.attempt_result, name="attempt-result"),
     path(
-        "training/surveys/<int:curriculum_id>/<str:phase>/",
+        "training/surveys/<id:curriculum_id>/<str:phase>/",
         survey_views.survey_take,
         name="survey-take",
     ),

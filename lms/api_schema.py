@@ -67,8 +67,8 @@ def only_v1_endpoints(endpoints, **kwargs):
 
 
 def ids_are_not_negative(result, **kwargs):
-    """Django's `<int:...>` converter matches digits only: say so, so a client (or a fuzzer)
-    knows `/attempts/-3/submit/` is not an address of this API at all."""
+    """Our `<id:...>` converter matches digits only: say so, so a client (or a fuzzer) knows
+    `/attempts/-3/submit/` is not an address of this API at all."""
     for operations in result.get("paths", {}).values():
         for operation in operations.values():
             for parameter in operation.get("parameters", []):

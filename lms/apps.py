@@ -6,10 +6,12 @@ class LmsConfig(AppConfig):
     verbose_name = "People and agencies"
 
     def ready(self):
-        from lms import (  # noqa: F401  (connect their receivers)
+        from lms import (  # noqa: F401  (connect their receivers; register the id converter)
+            converters,
             sessions,  # password and role changes end sessions and tokens
             signals,  # sign-in audit
         )
         from lms.page_cache.signal_handlers import register_signal_handlers
 
         register_signal_handlers()
+        converters.register()  # `<id:...>` in every app's urls

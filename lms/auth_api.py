@@ -17,7 +17,6 @@ from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.exceptions import NotAuthenticated, ValidationError
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
 from lms import mfa
@@ -26,6 +25,7 @@ from lms.audit import Action, record_event
 from lms.auth_backends import CachedTokenAuthentication, token_expires_at
 from lms.lockout import SignInLocked, lockout_seconds_left
 from lms.models import TokenVerification
+from lms.parsers import JSONParser
 from lms.scoping import viewer_person
 from lms.throttles import ScopedRateThrottle
 
@@ -102,6 +102,7 @@ class TokenView(ObtainAuthToken):
     throttle_scope = "auth_token"
     # DRF's view also takes forms; a body in three encodings is three request types to a
     # client generator (openapi-python-client's token module did not import). A form: 415.
+    # Our JSON parser: nesting too deep is a 400.
     parser_classes = (JSONParser,)
 
     def get_authenticators(self):

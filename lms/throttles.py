@@ -3,8 +3,9 @@ reset.
 
 Rates live in REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] and are read when a request comes
 in (DRF's own classes read them once, at import), so deployments and tests can change them.
-The /verify/ pages use the same scope and counter as the public API. Password reset counts in
-the "shared" cache (SharedRateThrottle), which every worker sees.
+The /verify/ pages use the same scope and counter as the public API; a verification page
+answered from the anonymous page cache counts too (`page_allowed`, lms.page_cache). Password
+reset counts in the "shared" cache (SharedRateThrottle), which every worker sees.
 """
 
 import math
@@ -36,17 +37,31 @@ class _PageThrottle(ScopedRateThrottle):
     def allow_request(self, request, view):
         return throttling.SimpleRateThrottle.allow_request(self, request, view)
 
+    def get_cache_key(self, request, view):
+        # The page cache asks before authentication has run: no `user` yet, so anonymous.
+        user = getattr(request, "user", None)
+        ident = user.pk if user is not None and user.is_authenticated else self.get_ident(request)
+        return self.cache_format % {"scope": self.scope, "ident": ident}
+
+
+def page_allowed(request, scope: str) -> bool:
+    """Count this request against `scope`'s budget; False when it is over the limit."""
+    return _PageThrottle(scope).allow_request(request, None)
+
 
 def throttle_page(scope: str):
     """Limit a Django view like an API view of the same scope; over the limit it answers a
-    429 page with Retry-After."""
+    429 page with Retry-After. The response names its scope, so that the page cache counts
+    each copy it serves against the same limit."""
 
     def decorator(view):
         @wraps(view)
         def wrapped(request, *args, **kwargs):
             throttle = _PageThrottle(scope)
             if throttle.allow_request(request, None):
-                return view(request, *args, **kwargs)
+                response = view(request, *args, **kwargs)
+                response._throttle_scope = scope  # a cached copy is counted too (page cache)
+                return response
             return too_many_requests(request, throttle)
 
         return wrapped

@@ -48,10 +48,18 @@ urlpatterns = [
     path("", include("courses.urls")),
 ]
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
+if settings.DEBUG:  # uploads, but not documents: those go through /documents/ and its check
+    from django.urls import re_path
+    from django.views.static import serve
 
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+    media = settings.MEDIA_URL.lstrip("/")
+    urlpatterns.append(
+        re_path(
+            rf"^{media}(?!documents/)(?P<path>.*)$",
+            serve,
+            {"document_root": settings.MEDIA_ROOT},
+        )
+    )
 
 urlpatterns.append(path("", include(wagtail_urls)))
 

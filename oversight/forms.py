@@ -17,6 +17,7 @@ from courses.assignments import (
 )
 from courses.models import CurriculumPage
 from lms.errors import DomainError
+from lms.forms import IdChoiceField
 from lms.models import Person, Unit
 from lms.scoping import oversees_whole_agency, viewer_person
 from oversight.reports import units_for_oversight
@@ -28,12 +29,12 @@ class TargetKind:
     PERSON = "person"
 
 
-class UnitChoiceField(forms.ModelChoiceField):
+class UnitChoiceField(IdChoiceField):
     def label_from_instance(self, obj: Unit) -> str:
         return obj.name  # all of one agency, so the agency name would only repeat
 
 
-class PersonChoiceField(forms.ModelChoiceField):
+class PersonChoiceField(IdChoiceField):
     def label_from_instance(self, obj: Person) -> str:
         return f"{obj.display_name} ({obj.badge_number})" if obj.badge_number else obj.display_name
 
@@ -97,7 +98,7 @@ class AssignmentForm(AssignmentChangeForm):
     viewer oversees; a viewer limited to some units is not offered the whole agency.
     """
 
-    curriculum = forms.ModelChoiceField(
+    curriculum = IdChoiceField(
         label="Curriculum",
         queryset=CurriculumPage.objects.none(),
         empty_label="Choose a curriculum",

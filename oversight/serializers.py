@@ -2,6 +2,7 @@
 
 from rest_framework import serializers
 
+from lms.converters import ID_MAX_DIGITS
 from lms.errors import DomainError, ErrorCode
 from lms.models import PersonnelCategory
 from oversight.reports import (
@@ -13,16 +14,14 @@ from oversight.reports import (
 
 
 class IdField(serializers.IntegerField):
-    """An id in a query string: ASCII digits only ("²" is a digit to Python, not an id)."""
+    """An id in a query string: 1 to 18 ASCII digits ("²" is a digit to Python, not an id;
+    a longer number is past the ids' 64-bit type, and SQLite cannot even compare it)."""
 
     def to_internal_value(self, data) -> int:
         text = str(data)
-        if not (text.isascii() and text.isdigit()):
+        if not (text.isascii() and text.isdigit() and len(text) <= ID_MAX_DIGITS):
             self.fail("invalid")
-        try:
-            return int(text)
-        except ValueError:  # past Python's limit on digits in a string
-            self.fail("invalid")
+        return int(text)
 
 
 def _one_of(values) -> dict[str, str]:

@@ -7,7 +7,7 @@ from oversight.views import assignments, audit, dashboard, roster, surveys
 urlpatterns = [
     path("", dashboard.oversight_dashboard, name="oversight-dashboard"),
     path("completion.csv", dashboard.oversight_csv, name="oversight-csv"),
-    path("people/<int:person_id>/", dashboard.transcript, name="oversight-transcript"),
+    path("people/<id:person_id>/", dashboard.transcript, name="oversight-transcript"),
     path(
         "certificates/<str:code>/revoke/",
         dashboard.certificate_revoke,
@@ -17,12 +17,12 @@ urlpatterns = [
     path("assignments/", assignments.assignment_list, name="oversight-assignments"),
     path("assignments/new/", assignments.assignment_create, name="oversight-assignment-new"),
     path(
-        "assignments/<int:assignment_id>/edit/",
+        "assignments/<id:assignment_id>/edit/",
         assignments.assignment_edit,
         name="oversight-assignment-edit",
     ),
     path(
-        "assignments/<int:assignment_id>/delete/",
+        "assignments/<id:assignment_id>/delete/",
         assignments.assignment_delete,
         name="oversight-assignment-delete",
     ),

@@ -4,7 +4,10 @@ Views opt a response in; a middleware answers the next identical request from th
 without routing, querying or rendering:
 
 * `cache_for_anonymous(response, seconds)`: public pages (home, certificate verification),
-  stored only for requests with no session, no Authorization and no cookie but the CSRF one.
+  stored only for requests with no session, no Authorization and no cookie but the CSRF one,
+  per host; served only for a host in ALLOWED_HOSTS (the cache answers before
+  CommonMiddleware checks it) and, for a rate-limited page (lms.throttles.throttle_page),
+  only while the visitor is within its limit: each copy served counts.
 * `cache_for_user(response, seconds)`: a signed-in learner's own pages (lessons, modules,
   My training) and, with `agency_id`, command staff's dashboard, stored per user, per CSRF
   cookie (the page's form token is valid only with it) and per day (due dates turn overdue
@@ -42,6 +45,8 @@ from django.core.cache import caches
 from django.db import transaction
 from django.http import HttpResponse
 from django.utils import timezone
+
+from lms.throttles import page_allowed
 
 VERSION_ALIAS = "shared"
 ENTRY_ALIAS = "default"
@@ -139,7 +144,7 @@ def _versions(*keys: str) -> list[int]:
 
 
 def _replay(entry) -> HttpResponse:
-    status, headers, content = entry
+    status, headers, content = entry[:3]
     response = HttpResponse(content, status=status)
     for name, value in headers:
         response[name] = value
@@ -168,15 +173,20 @@ class AnonymousPageCacheMiddleware:
             or not set(request.COOKIES) <= {settings.CSRF_COOKIE_NAME}
         ):
             return self.get_response(request)
+        host = request.get_host()  # DisallowedHost (a 400) for a host not in ALLOWED_HOSTS
         (version,) = _versions(CONTENT_VERSION)
-        key = f"page-cache:public:{version}:{request.path_info}"
+        key = f"page-cache:public:{version}:{host}:{request.path_info}"
         cache = caches[ENTRY_ALIAS]
         entry = cache.get(key)
         if entry is not None:
-            return _replay(entry)
+            scope = entry[3] if len(entry) > 3 else None
+            if scope is None or page_allowed(request, scope):
+                return _replay(entry)
+            return self.get_response(request)  # over the limit: the view answers its 429
         response = self.get_response(request)
         if seconds := _storable(response, _PUBLIC):
-            cache.set(key, (200, list(response.items()), response.content), seconds)
+            scope = getattr(response, "_throttle_scope", None)
+            cache.set(key, (200, list(response.items()), response.content, scope), seconds)
         return response
 
 

@@ -1,11 +1,12 @@
 """Production: PostgreSQL from DATABASE_URL, secrets required, secure cookies."""
 
 import os
+from email.utils import getaddresses
 
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import env_bool
+from .base import env_bool, logging_config
 
 DEBUG = False  # never tracebacks or SQL in a response, whatever the environment says
 if not os.environ.get("SECRET_KEY"):
@@ -40,3 +41,10 @@ if os.environ.get("REDIS_URL"):
     }
     # The page cache and its versions, and the sessions (SESSION_CACHE_ALIAS = "shared").
     CACHES = {**CACHES, "default": REDIS_CACHE, "shared": REDIS_CACHE}  # noqa: F405
+
+# Every server error is one JSON line on standard error with its request id (lms/request_log.py);
+# with ADMINS="Name <a@example.gov>,Other <b@example.gov>", also an email to each.
+ADMINS = [
+    (name, address) for name, address in getaddresses([os.environ.get("ADMINS", "")]) if address
+]
+LOGGING = logging_config(json_lines=True, mail_admins=bool(ADMINS))

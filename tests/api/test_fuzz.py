@@ -3,7 +3,9 @@
 Each generated request is sent as the demo learner and as command staff (and, for the
 public and token endpoints, that is harmless too). Every response must be a documented
 status code, with the documented content type and a body that matches its schema; no 5xx.
-Derandomized and bounded, so a run is reproducible and takes well under a minute.
+Derandomized and bounded, so a run is reproducible and takes well under a minute. It runs on
+whichever database DATABASE_URL names (CI runs the suite on SQLite and on PostgreSQL); the
+oversight pages' forms have their own fuzzer, tests/oversight/test_form_fuzz.py.
 """
 
 from io import StringIO

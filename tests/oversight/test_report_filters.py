@@ -28,6 +28,10 @@ CASES = [
     ("curriculum=1.0", 400, {"curriculum": ["Must be a curriculum id."]}),
     ("curriculum={elsewhere}", 404, {"detail": "No such curriculum."}),
     ("curriculum=99999999999", 404, {"detail": "No such curriculum."}),
+    # Past a 64-bit id (SQLite cannot bind it): not an id at all.
+    ("curriculum=" + "9" * 25, 400, {"curriculum": ["Must be a curriculum id."]}),
+    ("unit=" + "9" * 25, 400, {"unit": ["Must be a unit id."]}),
+    ("unit=%D9%A3", 400, {"unit": ["Must be a unit id."]}),  # Arabic-Indic 3: int() takes it
     ("unit={other_unit}", 404, {"detail": "No such unit."}),
 ]
 

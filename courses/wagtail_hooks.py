@@ -1,0 +1,19 @@
+"""Wagtail hooks of the learner's side: who may fetch a document."""
+
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404
+from wagtail import hooks
+
+from courses.permissions import user_can_view_document
+
+
+@hooks.register("before_serve_document")
+def serve_documents_to_those_who_may_see_the_linking_page(document, request):
+    """A document is served only to people who may see a page that links it
+    (`user_can_view_document`): anonymous visitors are sent to sign in, anyone else not
+    allowed gets the same 404 as for a document that does not exist."""
+    if user_can_view_document(request.user, document):
+        return None
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    raise Http404("No such document.")

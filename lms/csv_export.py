@@ -1,7 +1,7 @@
 """Writing CSV that spreadsheet software opens safely: every CSV the site serves goes through
 `csv_lines`.
 
-Formula injection (OWASP "CSV Injection", ASVS 1.2.10): a spreadsheet runs a cell that
+Formula injection (OWASP "CSV Injection"): a spreadsheet runs a cell that
 begins with `=`, `+`, `-` or `@` as a formula, and some treat a leading tab, carriage return,
 line feed or NUL the same way, so a roster name such as `=HYPERLINK(...)` would run on the
 machine of whoever opens the export. `safe_cell` prefixes such a text cell with a single quote

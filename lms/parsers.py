@@ -1,17 +1,21 @@
-"""The API's request parser: DRF's JSON parser, with deep nesting refused as malformed.
+"""The API's request parser: JSON read by `lms.json_input.load_json`, as uploaded files are.
 
 Python's JSON decoder recurses once per level of nesting; a body nested a few thousand levels
-deep raises RecursionError, which DRF does not catch (a 500). Here it is a 400 ParseError, as
-any other body that is not JSON.
+deep raises RecursionError, which DRF does not catch (a 500). Here it, nesting past
+`MAX_DEPTH`, and `NaN` or `Infinity` are a 400 ParseError, as any other body that is not JSON.
 """
 
+from django.conf import settings
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError
+
+from lms.json_input import JsonInputError, load_json
 
 
 class JSONParser(parsers.JSONParser):
     def parse(self, stream, media_type=None, parser_context=None):
+        encoding = (parser_context or {}).get("encoding", settings.DEFAULT_CHARSET)
         try:
-            return super().parse(stream, media_type, parser_context)
-        except RecursionError:
-            raise ParseError("JSON parse error - nested too deeply.") from None
+            return load_json(stream.read().decode(encoding))
+        except (JsonInputError, UnicodeDecodeError) as error:
+            raise ParseError(f"JSON parse error - {error}") from None

@@ -6,7 +6,7 @@ redirect, the same page, the same database work before the answer (one account l
 audit event), and the email itself is rendered and sent only once the answer has been written
 (when the server closes the response), so its time cannot be measured either.
 
-Limits, counted in the shared cache (lms.throttles.SharedRateThrottle): requests per address
+Limits, counted in the shared cache (lms.throttles.PageThrottle): requests per address
 ("password_reset_address", over it a 429 page with Retry-After, whatever was asked) and emails
 per account ("password_reset_account", over it nothing is sent and the answer is the same).
 Both are audit events: PASSWORD_RESET_REQUESTED (sent, or held back and why, or no account)
@@ -27,7 +27,7 @@ from django.urls import reverse_lazy
 
 from lms.audit import Action, client_ip, record_event
 from lms.scoping import viewer_person
-from lms.throttles import SharedRateThrottle, too_many_requests
+from lms.throttles import PageThrottle, too_many_requests
 
 
 def _same_address(one: str, other: str) -> bool:
@@ -80,9 +80,7 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
             )
 
     def _allowed(self, key: str) -> bool:
-        return SharedRateThrottle("password_reset_account", key=key).allow_request(
-            self.request, None
-        )
+        return PageThrottle("password_reset_account", key=key).allow_request(self.request, None)
 
     def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs):
         user = context["user"]
@@ -112,7 +110,7 @@ class PasswordResetView(auth_views.PasswordResetView):
     success_url = reverse_lazy("password_reset_done")
 
     def post(self, request, *args, **kwargs):
-        throttle = SharedRateThrottle("password_reset_address")
+        throttle = PageThrottle("password_reset_address")
         if not throttle.allow_request(request, None):
             return too_many_requests(request, throttle)
         return super().post(request, *args, **kwargs)

@@ -3,9 +3,11 @@ reset.
 
 Rates live in REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] and are read when a request comes
 in (DRF's own classes read them once, at import), so deployments and tests can change them.
-The /verify/ pages use the same scope and counter as the public API; a verification page
-answered from the anonymous page cache counts too (`page_allowed`, lms.page_cache). Password
-reset counts in the "shared" cache (SharedRateThrottle), which every worker sees.
+Every count lives in the "shared" cache, which every worker sees (Redis with REDIS_URL), so a
+limit holds however many workers serve the requests. The /verify/ pages use the same scope and
+counter as the public API; a verification page answered from the anonymous page cache counts
+too (`page_allowed`, lms.page_cache). Counts are read and written without a lock (as in DRF):
+requests racing on one key at the same instant may each pass; one after another, they hold.
 """
 
 import math
@@ -19,7 +21,12 @@ from rest_framework.settings import api_settings
 
 
 class ScopedRateThrottle(throttling.ScopedRateThrottle):
-    """DRF's per-view scope (`throttle_scope`), per user or, signed out, per address."""
+    """DRF's per-view scope (`throttle_scope`), per user or, signed out, per address, counted
+    in the shared cache."""
+
+    @property
+    def cache(self):
+        return caches["shared"]  # looked up per use: tests and deployments change CACHES
 
     def get_rate(self):
         try:
@@ -28,9 +35,13 @@ class ScopedRateThrottle(throttling.ScopedRateThrottle):
             raise ImproperlyConfigured(f"No throttle rate for scope {self.scope!r}.") from missing
 
 
-class _PageThrottle(ScopedRateThrottle):
-    def __init__(self, scope: str):
+class PageThrottle(ScopedRateThrottle):
+    """A scope's rate for a Django view (or a part of one): for the signed-in user, the
+    client's address, or, given `key`, whatever it names (an account)."""
+
+    def __init__(self, scope: str, *, key: str | None = None):
         self.scope = scope
+        self.key_for = key
         self.rate = self.get_rate()
         self.num_requests, self.duration = self.parse_rate(self.rate)
 
@@ -38,6 +49,8 @@ class _PageThrottle(ScopedRateThrottle):
         return throttling.SimpleRateThrottle.allow_request(self, request, view)
 
     def get_cache_key(self, request, view):
+        if self.key_for is not None:
+            return self.cache_format % {"scope": self.scope, "ident": self.key_for}
         # The page cache asks before authentication has run: no `user` yet, so anonymous.
         user = getattr(request, "user", None)
         ident = user.pk if user is not None and user.is_authenticated else self.get_ident(request)
@@ -46,7 +59,7 @@ class _PageThrottle(ScopedRateThrottle):
 
 def page_allowed(request, scope: str) -> bool:
     """Count this request against `scope`'s budget; False when it is over the limit."""
-    return _PageThrottle(scope).allow_request(request, None)
+    return PageThrottle(scope).allow_request(request, None)
 
 
 def throttle_page(scope: str):
@@ -57,7 +70,7 @@ def throttle_page(scope: str):
     def decorator(view):
         @wraps(view)
         def wrapped(request, *args, **kwargs):
-            throttle = _PageThrottle(scope)
+            throttle = PageThrottle(scope)
             if throttle.allow_request(request, None):
                 response = view(request, *args, **kwargs)
                 response._throttle_scope = scope  # a cached copy is counted too (page cache)
@@ -75,24 +88,3 @@ def too_many_requests(request, throttle):
     response = render(request, "429.html", {"wait_seconds": wait}, status=429)
     response["Retry-After"] = str(wait)
     return response
-
-
-class SharedRateThrottle(_PageThrottle):
-    """A scope's rate counted in the "shared" cache, so every worker's requests count, for the
-    client's address or, given `key`, for whatever it names (an account).
-
-    Counts are read and written without a lock (as in DRF): requests racing on one key at the
-    same instant may each pass; the limit holds for requests one after another.
-    """
-
-    def __init__(self, scope: str, *, key: str | None = None):
-        super().__init__(scope)
-        self.key_for = key
-
-    @property
-    def cache(self):
-        return caches["shared"]  # looked up per use: tests and deployments change CACHES
-
-    def get_cache_key(self, request, view):
-        ident = self.key_for if self.key_for is not None else self.get_ident(request)
-        return self.cache_format % {"scope": self.scope, "ident": ident}

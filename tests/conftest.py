@@ -12,7 +12,7 @@ hand each test fresh objects read from the database (never shared Python objects
 from dataclasses import dataclass
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db import connection, transaction
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -215,6 +215,22 @@ def survey(curriculum):
     page.post_survey_after_module = 2
     page.save()
     return survey
+
+
+@pytest.fixture
+def shared_cache_on(settings):
+    """A real "shared" cache (a DummyCache in tests that do not need one): page cache
+    versions and rate-limit counts live there."""
+    settings.CACHES = {
+        **settings.CACHES,
+        "shared": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "shared-in-tests",
+        },
+    }
+    caches["shared"].clear()
+    yield
+    caches["shared"].clear()
 
 
 @pytest.fixture

@@ -23,20 +23,7 @@ DONE_URL = "/accounts/password/reset/done/"
 NEW_PASSWORD = "a-brand-new-passphrase-42"
 
 
-@pytest.fixture(autouse=True)
-def shared_cache(settings):
-    """The limits count in the "shared" cache, which every worker sees (a DummyCache in
-    tests that do not need it)."""
-    settings.CACHES = {
-        **settings.CACHES,
-        "shared": {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "LOCATION": "password-reset-tests",
-        },
-    }
-    caches["shared"].clear()
-    yield
-    caches["shared"].clear()
+pytestmark = pytest.mark.usefixtures("shared_cache_on")
 
 
 def request_reset(client, email, ip="10.0.0.1"):

@@ -6,7 +6,8 @@ TOKEN_URL = "/api/v1/auth/token/"
 
 
 @pytest.fixture(autouse=True)
-def low_rates(settings):
+def low_rates(settings, shared_cache_on):
+    """Low rates, counted in a real shared cache as in production."""
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
         "DEFAULT_THROTTLE_RATES": {"auth_token": "3/minute", "certificate_verify": "2/minute"},

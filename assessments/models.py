@@ -303,8 +303,13 @@ class SurveyItem(Orderable):
     allow_comment = models.BooleanField(
         default=False, help_text="Offer an optional free-text comment under this statement."
     )
+    reversed = models.BooleanField(
+        default=False,
+        help_text="Reverse-worded: agreeing is the less favourable view, so reports score it "
+        "6 minus the answer.",
+    )
 
-    panels = [FieldPanel("statement"), FieldPanel("allow_comment")]
+    panels = [FieldPanel("statement"), FieldPanel("allow_comment"), FieldPanel("reversed")]
 
     def __str__(self) -> str:
         return self.statement

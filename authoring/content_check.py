@@ -45,13 +45,18 @@ def words(text: str) -> int:
 
 
 def _value_words(value) -> int:
+    return words(_value_text(value))
+
+
+def _value_text(value) -> str:
+    """Every text in a block value (strings of nested dicts and lists), space-separated."""
     if isinstance(value, str):
-        return words(value)
+        return value
     if isinstance(value, dict):
-        return sum(_value_words(v) for v in value.values())
+        return " ".join(_value_text(v) for v in value.values())
     if isinstance(value, list):
-        return sum(_value_words(v) for v in value)
-    return 0
+        return " ".join(_value_text(v) for v in value)
+    return ""
 
 
 def lesson_reading_words(lesson: dict) -> int:
@@ -70,7 +75,8 @@ def lesson_minutes(lesson: dict) -> int:
         if block["type"] == "scenario":
             minutes += SCENARIO_MINUTES
         elif block["type"] == "branching_scenario":
-            minutes += BRANCHING_MINUTES_PER_DECISION * longest_path(block["value"]["steps"])
+            steps = block["value"].get("steps") or []
+            minutes += BRANCHING_MINUTES_PER_DECISION * longest_path(steps)
         elif block["type"] == "reflection_prompt":
             minutes += REFLECTION_MINUTES
     return math.ceil(minutes)
@@ -83,11 +89,14 @@ def quiz_minutes(quiz: dict) -> int:
 
 def credit_hours(minutes: int) -> Decimal:
     """Minutes in hours, rounded to the nearest quarter hour (at least a quarter)."""
-    quarters = max(1, round(Decimal(minutes) / 15))
+    quarters = max(1, round(Decimal(minutes) / 15))  # whole minutes never fall on a half
     return Decimal(quarters) / 4
 
 
 def _differs(stated, derived) -> bool:
+    """True when `stated` is missing or further than STATED_TOLERANCE from `derived`."""
+    if not isinstance(stated, int | float | Decimal) or isinstance(stated, bool):
+        return True
     derived = Decimal(str(derived))
     return abs(Decimal(str(stated)) - derived) > STATED_TOLERANCE * derived
 
@@ -108,11 +117,11 @@ class ModuleReport:
 def _check_questions(module: dict, report: ModuleReport) -> None:
     questions = module.get("quiz", {}).get("questions", [])
     lessons = {lesson["slug"] for lesson in module.get("lessons", [])}
-    one_correct = [q for q in questions if q["kind"] in ("single", "scenario")]
-    multiple = [q for q in questions if q["kind"] == "multiple"]
+    one_correct = [q for q in questions if q.get("kind") in ("single", "scenario")]
+    multiple = [q for q in questions if q.get("kind") == "multiple"]
     longest = 0
     for q in one_correct:
-        correct = max(len(c["text"]) for c in q["choices"] if c.get("correct"))
+        correct = max((len(c["text"]) for c in q["choices"] if c.get("correct")), default=-1)
         if all(correct >= len(c["text"]) for c in q["choices"]):
             longest += 1
     spread: dict[int, int] = {}
@@ -135,7 +144,7 @@ def _check_questions(module: dict, report: ModuleReport) -> None:
             explained += 1
         else:
             report.problems.append(f"{place}: a wrong choice has no feedback saying why")
-        if q["kind"] == "multiple":
+        if q.get("kind") == "multiple":
             count = sum(1 for c in q["choices"] if c.get("correct"))
             if count not in MULTIPLE_CORRECT or count == len(q["choices"]):
                 report.problems.append(f"{place}: a multiple-select item needs 1-4 correct choices")
@@ -158,8 +167,9 @@ def _check_questions(module: dict, report: ModuleReport) -> None:
 
 
 def _module_text(module: dict) -> str:
+    """The lesson text, tags removed (where a source's `cited_as` must appear)."""
     return " ".join(
-        re.sub(r"<[^>]+>", " ", str(block["value"]))
+        re.sub(r"<[^>]+>", " ", _value_text(block["value"]))
         for lesson in module.get("lessons", [])
         for block in lesson.get("body", [])
     )

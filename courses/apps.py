@@ -17,5 +17,6 @@ class CoursesConfig(AppConfig):
             models.CurriculumCompletion,
             models.Certificate,
             models.TrainingRecord,
+            models.ScenarioPath,  # saved with every choice taken (courses.scenarios.services)
         ):
             watch(model, scope=Scope.PERSON)

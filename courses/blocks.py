@@ -6,6 +6,7 @@ a text line standing alone in a stream or a list (`LabelledCharBlock`) and every
 editor (`LabelledRichTextBlock`, and `RichTextPanel` for the rich-text fields of pages).
 """
 
+import hashlib
 import html
 
 from django.core.exceptions import ValidationError
@@ -17,6 +18,7 @@ from wagtail.blocks.struct_block import StructBlockValidationError
 from wagtail.documents.blocks import DocumentChooserBlock
 from wagtail.images.blocks import ImageChooserBlock
 
+from courses.branching import RATINGS, follow, scenario_problems
 from lms.sanitize import clean_text
 
 RICH_TEXT_FEATURES = ["h2", "h3", "bold", "italic", "ol", "ul", "link", "blockquote"]
@@ -91,7 +93,22 @@ class ScenarioOptionBlock(blocks.StructBlock):
     recommended = blocks.BooleanBlock(required=False)
 
 
+def learner_order(items: list, *, learner: str, block_id: str) -> list:
+    """`items` in an order of their own for one learner and one block: the same at every
+    reload (derived from both ids, not drawn at random), different between learners, so the
+    recommended option is not always where the author put it."""
+
+    def key(pair):
+        index, _ = pair
+        return hashlib.sha256(f"{learner}:{block_id}:{index}".encode()).digest()
+
+    return [item for _, item in sorted(enumerate(items), key=key)]
+
+
 class ScenarioBlock(blocks.StructBlock):
+    """A single decision: a situation and 2-4 options, each opened to read its outcome. Each
+    learner sees the options in their own order (`learner_order`)."""
+
     title = blocks.CharBlock(max_length=160)
     situation = LabelledRichTextBlock(features=RICH_TEXT_FEATURES)
     options = blocks.ListBlock(ScenarioOptionBlock(), min_num=2, max_num=4)
@@ -99,6 +116,111 @@ class ScenarioBlock(blocks.StructBlock):
     class Meta:
         icon = "group"
         template = "courses/blocks/scenario.html"
+
+    def get_context(self, value, parent_context=None):
+        context = super().get_context(value, parent_context=parent_context)
+        user = getattr(context.get("request"), "user", None)
+        options = list(value["options"])
+        if getattr(user, "is_authenticated", False) and context.get("id"):
+            options = learner_order(options, learner=str(user.pk), block_id=context["id"])
+        context["options"] = options
+        return context
+
+
+class ScenarioChoiceBlock(blocks.StructBlock):
+    text = blocks.TextBlock(help_text="What the officer does.")
+    consequence = blocks.TextBlock(help_text="What happens next, and why.")
+    next = blocks.CharBlock(max_length=50, help_text="The id of the step this choice leads to.")
+
+
+class ScenarioOutcomeBlock(blocks.StructBlock):
+    rating = blocks.ChoiceBlock(
+        choices=[(rating, rating.capitalize()) for rating in RATINGS], required=False
+    )
+    went_well = blocks.TextBlock(required=False, help_text="What went well.")
+    to_improve = blocks.TextBlock(
+        required=False, help_text="What did not, and what would have been better."
+    )
+
+
+class ScenarioStepBlock(blocks.StructBlock):
+    id = blocks.CharBlock(
+        max_length=50,
+        help_text="Lower-case letters, digits and hyphens, unique in this scenario; "
+        "choices name it in “Next step”.",
+    )
+    situation = LabelledRichTextBlock(features=RICH_TEXT_FEATURES)
+    choices = blocks.ListBlock(
+        ScenarioChoiceBlock(),
+        min_num=0,
+        max_num=4,
+        default=[],  # not one blank choice: a step left without choices is an ending
+        help_text="Two to four for a decision; none for an ending.",
+    )
+    outcome = ScenarioOutcomeBlock(help_text="For an ending only: how it went.")
+
+
+def scenario_data(value) -> dict:
+    """A branching scenario's block value as plain data, the shape of the curriculum files
+    (courses/curriculum/FORMAT.md) that courses.branching reads."""
+    return {
+        "title": value["title"],
+        "setting": getattr(value["setting"], "source", value["setting"]) or "",
+        "steps": [
+            {
+                "id": step["id"],
+                "situation": getattr(step["situation"], "source", step["situation"]) or "",
+                "choices": [
+                    {"text": c["text"], "consequence": c["consequence"], "next": c["next"]}
+                    for c in step["choices"]
+                ],
+                "outcome": {
+                    "rating": step["outcome"]["rating"],
+                    "went_well": step["outcome"]["went_well"],
+                    "to_improve": step["outcome"]["to_improve"],
+                },
+            }
+            for step in value["steps"]
+        ],
+    }
+
+
+class BranchingScenarioBlock(blocks.StructBlock):
+    """A decision tree (courses.branching): a setting, then steps; the first step is where it
+    starts. Each decision has 2-4 choices, each with its consequence and the step it leads to;
+    a step without choices is an ending with its outcome. The admin refuses an unsound tree
+    (a choice leading nowhere, an unreached step, a cycle, a path of fewer than two or more
+    than four decisions), naming the step.
+
+    A learner walks it on the lesson page, one decision at a time, each a form post
+    (courses.scenarios); the template is handed the learner's walk as `walk`."""
+
+    title = blocks.CharBlock(max_length=160)
+    setting = LabelledRichTextBlock(
+        features=RICH_TEXT_FEATURES, help_text="The call as dispatched."
+    )
+    steps = blocks.ListBlock(ScenarioStepBlock(), min_num=1)
+
+    class Meta:
+        icon = "link"
+        template = "courses/blocks/branching_scenario.html"
+
+    def clean(self, value):
+        value = super().clean(value)
+        if problems := scenario_problems(scenario_data(value)["steps"]):
+            raise StructBlockValidationError(
+                non_block_errors=[ValidationError(problem) for problem in problems]
+            )
+        return value
+
+    def get_context(self, value, parent_context=None):
+        context = super().get_context(value, parent_context=parent_context)
+        block_id = context.get("id")
+        state = (context.get("scenario_states") or {}).get(block_id)
+        data = scenario_data(value)
+        context["scenario"], context["block_id"], context["state"] = data, block_id, state
+        context["walk"] = state.walk if state else follow(data["steps"], [])
+        return context
 
 
 class ReflectionPromptBlock(blocks.StructBlock):
@@ -190,6 +312,7 @@ class LessonBodyBlock(blocks.StreamBlock):
     )
     callout = CalloutBlock()
     scenario = ScenarioBlock()
+    branching_scenario = BranchingScenarioBlock()
     reflection_prompt = ReflectionPromptBlock()
     key_takeaways = KeyTakeawaysBlock()
     image = ImageBlock()

@@ -190,7 +190,11 @@ class LessonPage(LearnerPage):
     subpage_types: list[str] = []
 
     def get_context(self, request, *args, **kwargs):
+        from courses.scenarios.selectors import scenario_states
+
         context = super().get_context(request, *args, **kwargs)
+        if context["person"]:  # each branching scenario where this learner stands
+            context["scenario_states"] = scenario_states(person=context["person"], lesson=self)
         progress = context["progress"]
         if progress:
             sequence = [(m, lesson) for m in progress.modules for lesson in m.outline.lessons]
@@ -342,6 +346,60 @@ class CurriculumCompletion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person} completed {self.curriculum}"
+
+
+class ScenarioPath(models.Model):
+    """One walk of one learner through one branching scenario of a lesson (a block of its body,
+    named by the block's id): the choices taken, in order (`ScenarioChoice`), the step the
+    learner stands at, and when the walk reached its ending.
+
+    `run` numbers a learner's walks of one scenario (1, then 2 after starting again); the
+    database holds one path per learner, scenario and run. Written by the rules in
+    courses.scenarios.services, which lock the path while a choice is added."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="scenario_paths")
+    lesson = models.ForeignKey(LessonPage, on_delete=models.CASCADE, related_name="scenario_paths")
+    block_id = models.CharField(max_length=64)
+    run = models.PositiveSmallIntegerField(default=1, validators=[MinValueValidator(1)])
+    at_step = models.CharField(max_length=50, help_text="Where the next choice is taken.")
+    started_at = models.DateTimeField(default=timezone.now)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "lesson", "block_id", "run"], name="scenario_path_once_per_run"
+            ),
+            models.CheckConstraint(condition=Q(run__gte=1), name="scenario_path_run_from_one"),
+        ]
+        permissions = [
+            ("view_scenario_report", "Can see how often each scenario choice was taken"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} in scenario {self.block_id} of {self.lesson} (walk {self.run})"
+
+
+class ScenarioChoice(models.Model):
+    """A choice a learner took on a path: the step and the index of its choice, with the
+    choice's words as they read then. Written once; a step is answered once per path."""
+
+    path = models.ForeignKey(ScenarioPath, on_delete=models.CASCADE, related_name="choices")
+    position = models.PositiveSmallIntegerField(help_text="0 for the first decision.")
+    step = models.CharField(max_length=50)
+    choice = models.PositiveSmallIntegerField(help_text="0 for the step's first choice.")
+    text = models.TextField()
+    chosen_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["path", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["path", "position"], name="scenario_choice_in_order"),
+            models.UniqueConstraint(fields=["path", "step"], name="scenario_step_answered_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.step}: choice {self.choice + 1}"
 
 
 def new_verification_code() -> str:

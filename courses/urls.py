@@ -1,11 +1,21 @@
 from django.urls import path
 
-from courses import survey_views, views
+from courses import scenario_views, survey_views, views
 
 urlpatterns = [
     path("training/", views.my_training, name="my-training"),
     path(
         "training/lessons/<id:lesson_id>/complete/", views.lesson_complete, name="lesson-complete"
+    ),
+    path(
+        "training/lessons/<id:lesson_id>/scenarios/<str:block_id>/choose/",
+        scenario_views.scenario_choose,
+        name="scenario-choose",
+    ),
+    path(
+        "training/lessons/<id:lesson_id>/scenarios/<str:block_id>/restart/",
+        scenario_views.scenario_restart,
+        name="scenario-restart",
     ),
     path("training/quizzes/<id:quiz_id>/start/", views.quiz_start, name="quiz-start"),
     path("training/attempts/<id:attempt_id>/", views.attempt_take, name="attempt-take"),

@@ -271,3 +271,60 @@ def make_survey(*, items: int = 3, comment_on: tuple[int, ...] = (), **kwargs) -
     for i in range(items):
         SurveyItemFactory(survey=survey, sort_order=i, allow_comment=i in comment_on)
     return survey
+
+
+def branching_scenario_value(title: str = "The box cutter on Alder Court") -> dict:
+    """A sound branching scenario in the curriculum files' shape: arrival has two choices,
+    `talk` and `wait`; `talk` leads to `calm` (an ending) or `deeper`; `wait` and `deeper`
+    each lead to `calm` or `tense` (endings). Two decisions on most paths, three on one."""
+
+    def decision(step_id, *targets):
+        return {
+            "id": step_id,
+            "situation": f"<p>The situation at {step_id}.</p>",
+            "choices": [
+                {
+                    "text": f"Go to {t} from {step_id}",
+                    "consequence": f"So it comes to {t}.",
+                    "next": t,
+                }
+                for t in targets
+            ],
+        }
+
+    def ending(step_id, rating):
+        return {
+            "id": step_id,
+            "situation": f"<p>It ends {step_id}.</p>",
+            "outcome": {
+                "rating": rating,
+                "went_well": f"Went well at {step_id}.",
+                "to_improve": f"To improve at {step_id}.",
+            },
+        }
+
+    return {
+        "title": title,
+        "setting": "<p>Dispatch: a man with a box cutter outside the pharmacy.</p>",
+        "steps": [
+            decision("arrival", "talk", "wait"),
+            decision("talk", "calm", "deeper"),
+            decision("wait", "calm", "tense"),
+            decision("deeper", "calm", "tense"),
+            ending("calm", "good"),
+            ending("tense", "poor"),
+        ],
+    }
+
+
+def add_branching_scenario(lesson: LessonPage, **kwargs) -> str:
+    """Append a branching scenario to the live lesson's body; returns its block id."""
+    body = [
+        {"type": b.block_type, "value": b.block.get_prep_value(b.value), "id": b.id}
+        for b in lesson.body
+    ]
+    body.append({"type": "branching_scenario", "value": branching_scenario_value(**kwargs)})
+    lesson.body = body
+    lesson.save()
+    lesson.refresh_from_db()
+    return lesson.body[-1].id

@@ -27,13 +27,20 @@ from wagtail.models import Page, Revision, Site
 from assessments.surveys import survey_submit
 from courses.models import LessonPage
 from courses.progress import services
+from courses.scenarios import services as scenario_services
 from lms import page_cache, roles
 from lms.models import Unit
 from lms.page_cache.signal_handlers import WATCHED
 from lms.roster import import_roster
 from records.exporting import export_records
 from records.importing import import_records, parse_records
-from tests.factories import AssignmentFactory, LessonPageFactory, UnitFactory, make_survey
+from tests.factories import (
+    AssignmentFactory,
+    LessonPageFactory,
+    UnitFactory,
+    add_branching_scenario,
+    make_survey,
+)
 from tests.helpers import complete_lessons, pass_module, start_quiz
 from tests.lms.test_roster import GOOD_ROWS, csv_file
 from tests.records.test_export_import import remove_people_and_records
@@ -115,6 +122,14 @@ def _deactivate(w):
 def _group_permission(w):
     group = roles.ensure_roles()[roles.LEARNER]
     return group, Permission.objects.exclude(group=group).first()
+
+
+def _scenario_begun(w) -> str:
+    block_id = add_branching_scenario(w.lesson)
+    scenario_services.scenario_choose(
+        person=w.learner, lesson=w.lesson, block_id=block_id, run=1, step="arrival", choice=0
+    )
+    return block_id
 
 
 def _export(w) -> str:
@@ -202,6 +217,20 @@ CASES = {
         lambda w: pass_module(w.learner, w.module),
         LEARNER,
         given=lambda w: complete_lessons(w.learner, w.module),
+    ),
+    "a scenario choice taken (the path is saved with it)": Case(
+        lambda w: scenario_services.scenario_choose(
+            person=w.learner, lesson=w.lesson, block_id=w.prepared, run=1, step="arrival", choice=0
+        ),
+        LEARNER,
+        given=lambda w: add_branching_scenario(w.lesson),
+    ),
+    "a scenario walked again": Case(
+        lambda w: scenario_services.scenario_restart(
+            person=w.learner, lesson=w.lesson, block_id=w.prepared, run=1
+        ),
+        LEARNER,
+        given=lambda w: _scenario_begun(w),
     ),
     "a survey answered": Case(
         lambda w: survey_submit(
@@ -319,6 +348,9 @@ SILENT_WRITES = {
     # Not querysets: dictionaries that take keyword arguments too.
     ("courses/models.py", "get_context", "update"): "a template context (dict)",
     ("assessments/forms.py", "__init__", "update"): "a form field's error messages (dict)",
+    ("authoring/content_check.py", "_check_questions", "update"): "a module's figures (dict)",
+    ("authoring/content_check.py", "_check_sources", "update"): "a module's figures (dict)",
+    ("authoring/content_check.py", "_check_seat_time", "update"): "a module's figures (dict)",
 }
 SILENT_METHODS = {"update", "bulk_create", "bulk_update", "raw", "execute", "executemany"}
 QUERYSET_STEPS = {"objects", "_default_manager", "_base_manager", "filter", "exclude", "all"}
@@ -390,6 +422,7 @@ NOT_ON_CACHED_PAGES = {
     "assessments.SurveyItem": "part of its survey: written when the survey is published",
     "assessments.SurveyAnswer": "shown only in the survey report, which is not cached",
     "courses.ReminderLog": "which reminders were sent: shown on no page",
+    "courses.ScenarioChoice": "written with its path, saved after it (the path is watched)",
     "lms.UserSession": "sessions: read by the session middleware, shown on no page",
     "lms.TokenVerification": (
         "written with its token, never changed, deleted with it (the token is watched)"

@@ -1,13 +1,16 @@
-"""Curriculum pages in the Wagtail admin: the "Export curriculum" action and the import page."""
+"""Curriculum pages in the Wagtail admin: the "Export curriculum" action and the import page;
+the scenario choices report (Reports menu)."""
 
 from django.urls import path, reverse
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.widgets import Button
 
+from authoring import report_views
 from authoring import views as exchange_views
 from authoring.permissions import user_can_exchange_curricula
 from courses.models import CurriculumPage
+from courses.permissions import user_can_view_scenario_report
 
 
 @hooks.register("register_admin_urls")
@@ -23,7 +26,28 @@ def register_exchange_urls():
             exchange_views.curriculum_export,
             name="authoring_curriculum_export",
         ),
+        path(
+            "reports/scenario-choices/",
+            report_views.scenario_report,
+            name="authoring_scenario_report",
+        ),
     ]
+
+
+class ScenarioReportMenuItem(MenuItem):
+    def is_shown(self, request) -> bool:
+        return user_can_view_scenario_report(request.user)
+
+
+@hooks.register("register_reports_menu_item")
+def register_scenario_report_menu_item():
+    return ScenarioReportMenuItem(
+        "Scenario choices",
+        reverse("authoring_scenario_report"),
+        name="scenario-choices",
+        icon_name="link",
+        order=700,
+    )
 
 
 class ImportCurriculumMenuItem(MenuItem):

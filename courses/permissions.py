@@ -53,3 +53,9 @@ def user_can_view_document(user, document) -> bool:
         ):
             return True
     return False
+
+
+def user_can_view_scenario_report(user) -> bool:
+    """Trainers and coordinators (and superusers): how often each scenario choice was taken,
+    in aggregate, for learners of their own agency (lms.scoping.scope_aggregates)."""
+    return bool(user.is_authenticated and user.has_perm("courses.view_scenario_report"))

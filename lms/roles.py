@@ -28,11 +28,15 @@ _AUTHORING = [
     "wagtaildocs.choose_document",
 ]
 
+# Trainers and coordinators see how often each scenario choice was taken (aggregates only).
+_AUTHORING_REPORTS = ["courses.view_scenario_report"]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     LEARNER: [],
-    TRAINER: _AUTHORING,
+    TRAINER: [*_AUTHORING, *_AUTHORING_REPORTS],
     COORDINATOR: [
         *_AUTHORING,
+        *_AUTHORING_REPORTS,
         "assessments.delete_quiz",
         "assessments.delete_survey",
         "assessments.publish_quiz",

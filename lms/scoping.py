@@ -14,6 +14,10 @@ row has one function here that says what such a viewer reaches:
   the viewer's units (assignment events name their target), and events the viewer caused;
   not agency-wide events such as another viewer's exports or a roster import.
 
+Reports of aggregates only, that name no person (how often each scenario choice was taken),
+are read by authors too, who have no record access: `scope_aggregates` keeps them to the
+viewer's own agency.
+
 Who the caller is, as a person, is decided here too: `viewer_person` (or None) and
 `require_person` (or 403), used by every app.
 """
@@ -128,3 +132,16 @@ def scope_events(queryset: QuerySet, user, *, people: QuerySet) -> QuerySet:
         | Q(data__target__kind="unit", data__target__id__in=unit_ids)
         | Q(actor_id=user.pk)
     )
+
+
+def scope_aggregates(queryset: QuerySet, user, prefix: str = "") -> QuerySet:
+    """Rows about people that a report counts without naming anyone: the viewer's own agency
+    (narrowed to their oversight units when they have some); a superuser without a person,
+    every agency; anyone else, nothing. Whether the viewer may see the report at all is a
+    permission of the report's own."""
+    person = viewer_person(user)
+    if person is None:
+        return queryset if getattr(user, "is_superuser", False) else queryset.none()
+    scoped = queryset.filter(**{f"{prefix}agency_id": person.agency_id})
+    unit_ids = oversight_unit_ids(user)
+    return scoped.filter(**{f"{prefix}unit_id__in": unit_ids}) if unit_ids else scoped

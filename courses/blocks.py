@@ -306,6 +306,41 @@ class DocumentBlock(blocks.StructBlock):
         template = "courses/blocks/document.html"
 
 
+class SourceBlock(blocks.StructBlock):
+    """A reference the module relies on, in a standard citation form."""
+
+    citation = blocks.TextBlock(
+        help_text="Author or body, title, year, publisher (plain text). Never invent a source."
+    )
+    url = blocks.URLBlock(required=False, help_text="A stable address, where one exists.")
+    cited_as = blocks.CharBlock(
+        max_length=120,
+        required=False,
+        help_text="How the lesson text cites it, e.g. “President's Task Force, 2015”.",
+    )
+
+    class Meta:
+        icon = "doc-full"
+
+    def clean(self, value):
+        value = super().clean(value)
+        if value.get("url") and not value["url"].lower().startswith(("https://", "http://")):
+            raise StructBlockValidationError(
+                block_errors={"url": ValidationError("Give a web address (https://…).")}
+            )
+        return value
+
+
+class JobAidSectionBlock(blocks.StructBlock):
+    """One part of a module's one-page job aid: a heading and its lines."""
+
+    heading = blocks.CharBlock(max_length=120)
+    items = blocks.ListBlock(LabelledCharBlock(max_length=300, label="Line"), min_num=1)
+
+    class Meta:
+        icon = "list-ul"
+
+
 class LessonBodyBlock(blocks.StreamBlock):
     rich_text = LabelledRichTextBlock(
         features=RICH_TEXT_FEATURES, template="courses/blocks/rich_text.html"

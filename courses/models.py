@@ -18,9 +18,11 @@ from wagtail.search import index
 
 from courses.blocks import (
     RICH_TEXT_FEATURES,
+    JobAidSectionBlock,
     LabelledCharBlock,
     LessonBodyBlock,
     RichTextPanel,
+    SourceBlock,
 )
 from lms.models import Agency, Person, Unit
 from lms.page_cache import MAX_SECONDS, cache_for_anonymous, cache_for_user
@@ -135,6 +137,24 @@ class ModulePage(LearnerPage):
         related_name="modules",
         help_text="Passing this quiz completes the module. Without one, reading the lessons does.",
     )
+    sources = StreamField(
+        [("source", SourceBlock())],
+        blank=True,
+        help_text="5-10 real, checkable references, shown at the module's end under "
+        "“Sources and further reading”.",
+    )
+    job_aid_title = models.CharField(
+        "job aid title", max_length=160, blank=True, help_text="Leave empty for no job aid."
+    )
+    job_aid_intro = models.TextField(
+        "job aid introduction", blank=True, help_text="One sentence on when to use it."
+    )
+    job_aid_sections = StreamField(
+        [("section", JobAidSectionBlock())],
+        blank=True,
+        verbose_name="job aid sections",
+        help_text="At least two; the whole job aid prints on one page (at most 450 words).",
+    )
 
     content_panels = [
         *Page.content_panels,
@@ -145,6 +165,15 @@ class ModulePage(LearnerPage):
         FieldPanel("summary"),
         FieldPanel("objectives"),
         FieldPanel("quiz"),
+        FieldPanel("sources", heading="Sources and further reading"),
+        MultiFieldPanel(
+            [
+                FieldPanel("job_aid_title"),
+                FieldPanel("job_aid_intro"),
+                FieldPanel("job_aid_sections"),
+            ],
+            heading="Job aid (one printable page)",
+        ),
     ]
     search_fields = [*Page.search_fields, index.SearchField("summary")]
 
@@ -165,6 +194,10 @@ class ModulePage(LearnerPage):
                 (o for o in progress.survey_offers if o.module_number == self.number), None
             )
         return context
+
+    @property
+    def has_job_aid(self) -> bool:
+        return bool(self.job_aid_title)
 
 
 class LessonPage(LearnerPage):

@@ -17,6 +17,7 @@ urlpatterns = [
         scenario_views.scenario_restart,
         name="scenario-restart",
     ),
+    path("training/modules/<id:module_id>/job-aid/", views.module_job_aid, name="module-job-aid"),
     path("training/quizzes/<id:quiz_id>/start/", views.quiz_start, name="quiz-start"),
     path("training/attempts/<id:attempt_id>/", views.attempt_take, name="attempt-take"),
     path("training/attempts/<id:attempt_id>/submit/", views.attempt_submit, name="attempt-submit"),

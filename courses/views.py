@@ -15,8 +15,8 @@ from assessments.form_answers import quiz_answers_from_form
 from assessments.models import Attempt
 from assessments.selectors import attempt_review
 from courses.certificates.pdf import certificate_pdf_response
-from courses.models import Certificate, normalise_code
-from courses.permissions import request_can_download_certificate
+from courses.models import Certificate, ModulePage, normalise_code
+from courses.permissions import request_can_download_certificate, user_can_view_training_page
 from courses.progress import services
 from courses.progress.selectors import (
     certificates_of,
@@ -169,6 +169,21 @@ def attempt_result(request, attempt_id: int):
         "courses/attempt_result.html",
         {"attempt": attempt, "module": module, "review": review},
     )
+
+
+@login_required
+@require_GET
+def module_job_aid(request, module_id: int):
+    """The module's job aid on one printable page, for whoever may see the module."""
+    module = ModulePage.objects.live().filter(pk=module_id).first()
+    if (
+        module is None
+        or not module.has_job_aid
+        or not user_can_view_training_page(request.user, module)
+    ):
+        raise Http404("No such job aid.")
+    response = render(request, "courses/job_aid.html", {"module": module})
+    return cache_for_user(response)  # until the content changes
 
 
 @login_required

@@ -27,7 +27,7 @@ from courses.models import Assignment, Certificate, CurriculumPage
 from courses.progress import services
 from lms import roles
 from lms.models import Person
-from tests.factories import PASSWORD, load_curriculum_bundle
+from tests.factories import PASSWORD, add_branching_scenario, load_curriculum_bundle
 from tests.helpers import complete_lessons, correct_answers, start_quiz, submit, wrong_answers
 
 JAVA = shutil.which("java")
@@ -164,6 +164,38 @@ def learner_pages(pages: Pages, curriculum) -> None:
     pages.get("my-certificates", graduate, "/training/certificates/")
 
 
+def scenario_and_module_extra_pages(pages: Pages, curriculum) -> None:
+    """A branching scenario before, during and after a walk, a refused choice; a module's
+    sources and its job aid (the seeded content has none yet: added here)."""
+    client = signed_in("officer")
+    module = curriculum.modules[2]
+    lesson = module.lessons[0]
+    block_id = add_branching_scenario(lesson)
+    url = f"/training/lessons/{lesson.pk}/scenarios/{block_id}/"
+    pages.get("scenario-start", client, lesson.url)
+    client.post(f"{url}choose/", {"run": 1, "step": "arrival", "choice": 0})
+    pages.get("scenario-middle", client, lesson.url)
+    pages.post("scenario-refused", client, f"{url}choose/", {"run": 1, "step": "x"}, expect=400)
+    client.post(f"{url}choose/", {"run": 1, "step": "talk", "choice": 0})
+    pages.get("scenario-ending", client, lesson.url)
+    page = module.page
+    page.sources = [
+        {
+            "type": "source",
+            "value": {"citation": "A body. A title. 2015.", "url": "https://a.org/"},
+        },
+        {"type": "source", "value": {"citation": "Another body. Another title. 1990."}},
+    ]
+    page.job_aid_title = "Checklist"
+    page.job_aid_sections = [
+        {"type": "section", "value": {"heading": "Before", "items": ["One.", "Two."]}},
+        {"type": "section", "value": {"heading": "After", "items": ["Three."]}},
+    ]
+    page.save()
+    pages.get("module-sources", client, page.url)
+    pages.get("job-aid", client, f"/training/modules/{page.pk}/job-aid/")
+
+
 def verification_pages(pages: Pages) -> None:
     anonymous = Client()
     certificate, revoked = Certificate.objects.filter(revoked_at=None).order_by("pk")[:2]
@@ -268,6 +300,7 @@ def test_every_learner_verification_and_oversight_page_is_valid_html(
     )
     pages = Pages()
     learner_pages(pages, curriculum)
+    scenario_and_module_extra_pages(pages, curriculum)
     verification_pages(pages)
     mfa_pages(pages, settings)
     oversight_pages(pages, role_groups)
@@ -284,6 +317,9 @@ def test_every_learner_verification_and_oversight_page_is_valid_html(
     assert "field-error" in pages.html["password-reset-confirm-errors"]
     assert "Link no longer valid" in pages.html["password-reset-invalid-link"]
     assert "Sign-in locked" in pages.html["login-locked-out"]
+    assert "<h4>Decision 2</h4>" in pages.html["scenario-middle"]
+    assert "What to improve" in pages.html["scenario-ending"]
+    assert "Sources and further reading" in pages.html["module-sources"]
 
     files = []
     for name, html in {**pages.html, "control-broken": BROKEN}.items():

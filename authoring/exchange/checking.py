@@ -337,6 +337,8 @@ def _check_module(
     names = ["number", "slug", "title", "summary", "minutes", "credit_hours"]
     values = problems.check(_fields, ModulePage, data, names, where)
     objectives = problems.check(_check_objectives, data, where)
+    sources = problems.check(_check_sources, data, where)
+    job_aid = problems.check(_check_job_aid, data, where)
     if "quiz" in data and data["quiz"] is not None:
         quiz = problems.check(
             lambda: _check_quiz(_object(data["quiz"], f"{where}.quiz"), f"{where}.quiz", problems)
@@ -348,9 +350,11 @@ def _check_module(
         problems.check(_check_lesson, lesson, f"{where}.lessons[{index}]", images, documents)
         for index, lesson in enumerate(_list(data, "lessons", where))
     ]
-    if values is None or objectives is None or not quiz_ok or None in lessons:
+    if None in (values, objectives, sources, job_aid) or not quiz_ok or None in lessons:
         return None
     values["objectives"] = objectives
+    values["sources"] = sources
+    values.update(job_aid)
     _unique([lesson.fields["slug"] for lesson in lessons], lambda i: f"{where}.lessons[{i}].slug")
     return ModulePlan(fields=values, quiz=quiz, lessons=lessons)
 
@@ -366,6 +370,62 @@ def _check_objectives(data: dict, where: str):
         return objectives_block.clean(objectives_block.to_python(raw_objectives))
     except ValidationError as error:
         raise first_block_error(error, f"{where}.objectives") from None
+
+
+def _stream(field_name: str, raw: list, where: str):
+    """`raw` cleaned by the module's StreamField `field_name` (its blocks' own rules)."""
+    stream_block = ModulePage._meta.get_field(field_name).stream_block
+    try:
+        return stream_block.clean(stream_block.to_python(raw))
+    except ValidationError as error:
+        raise first_block_error(error, where) from None
+
+
+def _check_sources(data: dict, where: str):
+    """The optional `sources`: a list of {citation, url?, cited_as?}."""
+    here = f"{where}.sources"
+    sources = _list(data, "sources", where, required=False)
+    for index, source in enumerate(sources):
+        source = _object(source, f"{here}[{index}]")
+        if unknown := sorted(set(source) - {"citation", "url", "cited_as"}):
+            raise ExchangeError(f"unknown field {unknown[0]!r}", where=f"{here}[{index}]")
+        for key, value in source.items():
+            if not isinstance(value, str):
+                raise ExchangeError("expected text", where=f"{here}[{index}].{key}")
+    raw = [{"type": "source", "value": source} for source in sources]
+    return _stream("sources", raw, here)
+
+
+def _plain(block: blocks.Block, value: Any, where: str) -> Any:
+    return value
+
+
+def _check_job_aid(data: dict, where: str) -> dict:
+    """The optional `job_aid` ({title, intro?, sections: [{heading, items}]}) as the module's
+    job_aid_* fields; null or absent: no job aid."""
+    here = f"{where}.job_aid"
+    aid = data.get("job_aid")
+    if aid is None:
+        return {}
+    aid = _object(aid, here)
+    if unknown := sorted(set(aid) - {"title", "intro", "sections"}):
+        raise ExchangeError(f"unknown field {unknown[0]!r}", where=here)
+    fields_ = {}
+    for key, name in (("title", "job_aid_title"), ("intro", "job_aid_intro")):
+        value = aid.get(key) or ""
+        limit = ModulePage._meta.get_field(name).max_length
+        if not isinstance(value, str) or (limit and len(value) > limit):
+            raise ExchangeError(
+                f"expected text of at most {limit} characters", where=f"{here}.{key}"
+            )
+        fields_[name] = value.strip()
+    if not fields_["job_aid_title"]:
+        raise ExchangeError("a job aid needs a title", where=f"{here}.title")
+    sections = _list(aid, "sections", here)
+    raw = [{"type": "section", "value": section} for section in sections]
+    map_raw(ModulePage.job_aid_sections.field.stream_block, raw, _plain, f"{here}.sections")
+    fields_["job_aid_sections"] = _stream("job_aid_sections", raw, f"{here}.sections")
+    return fields_
 
 
 def _check_lesson(lesson: Any, here: str, images: dict, documents: dict) -> LessonPlan:

@@ -87,6 +87,32 @@ def _export_quiz(quiz: Quiz) -> dict:
     }
 
 
+def export_sources(module: ModulePage) -> list[dict]:
+    """The module's sources, each {citation, url, cited_as} (empty strings when not given)."""
+    return [
+        {
+            "citation": source.value["citation"],
+            "url": source.value["url"] or "",
+            "cited_as": source.value["cited_as"] or "",
+        }
+        for source in module.sources
+    ]
+
+
+def export_job_aid(module: ModulePage) -> dict | None:
+    """The module's job aid as {title, intro, sections: [{heading, items}]}, or None."""
+    if not module.job_aid_title:
+        return None
+    return {
+        "title": module.job_aid_title,
+        "intro": module.job_aid_intro,
+        "sections": [
+            {"heading": section.value["heading"], "items": list(section.value["items"])}
+            for section in module.job_aid_sections
+        ],
+    }
+
+
 def _export_survey(survey) -> dict:
     return {
         "title": survey.title,
@@ -132,6 +158,8 @@ def export_curriculum(curriculum: CurriculumPage) -> dict:
                 "credit_hours": str(module.credit_hours),
                 "quiz": _export_quiz(module.quiz) if module.quiz else None,
                 "lessons": lessons,
+                "sources": export_sources(module),
+                "job_aid": export_job_aid(module),
             }
         )
     survey = getattr(curriculum, "survey", None) if survey_model() else None

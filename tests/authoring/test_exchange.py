@@ -31,7 +31,12 @@ from courses.models import CurriculumPage, HomePage, LessonPage, ModulePage
 from lms.audit import Action
 from lms.errors import ErrorCode
 from lms.models import AuditEvent
-from tests.factories import AssignmentFactory, UserFactory, make_curriculum
+from tests.factories import (
+    AssignmentFactory,
+    UserFactory,
+    branching_scenario_value,
+    make_curriculum,
+)
 
 Image = get_image_model()
 Document = get_document_model()
@@ -61,6 +66,24 @@ def stored_documents() -> set[str]:
     )
 
 
+SOURCES = [
+    {
+        "citation": "Tyler, Tom R. Why People Obey the Law. Yale University Press, 1990.",
+        "url": "",
+        "cited_as": "Tyler, 1990",
+    },
+    {
+        "citation": "Goldstein, Herman. Problem-Oriented Policing. New York: McGraw-Hill, 1990.",
+        "url": "https://popcenter.asu.edu/",
+        "cited_as": "",
+    },
+]
+JOB_AID = [
+    {"heading": "Before", "items": ["Greet first.", "Say why you are there."]},
+    {"heading": "After", "items": ["Thank them."]},
+]
+
+
 def roundtrip_json(data: dict) -> dict:
     return json.loads(json.dumps(data))
 
@@ -87,6 +110,9 @@ def media_curriculum(home):
         {"type": "objective", "value": "Open every contact with a greeting."},
         {"type": "objective", "value": "Listen before acting."},
     ]
+    module.sources = [{"type": "source", "value": source} for source in SOURCES]
+    module.job_aid_title, module.job_aid_intro = "Contact checklist", "Before any contact."
+    module.job_aid_sections = [{"type": "section", "value": section} for section in JOB_AID]
     module.save()
     bundle.page.intro = '<p>Why <a href="https://example.org/trust">trust</a> matters.</p>'
     bundle.page.save()
@@ -112,6 +138,7 @@ def media_curriculum(home):
             },
         },
         {"type": "key_takeaways", "value": {"items": ["Greet first", "Listen"]}},
+        {"type": "branching_scenario", "value": branching_scenario_value()},
     ]
     lesson.save()
     survey_model = exchange.survey_model()
@@ -166,6 +193,12 @@ def snapshot(curriculum: CurriculumPage) -> dict:
                 "page": (module.number, module.slug, module.title, module.summary),
                 "numbers": (module.minutes, module.credit_hours),
                 "objectives": [str(block.value) for block in module.objectives],
+                "sources": [dict(block.value) for block in module.sources],
+                "job_aid": (
+                    module.job_aid_title,
+                    module.job_aid_intro,
+                    [(s.value["heading"], list(s.value["items"])) for s in module.job_aid_sections],
+                ),
                 "quiz": quiz
                 and {
                     "rules": [getattr(quiz, name) for name in exchange.QUIZ_FIELDS],
@@ -317,6 +350,12 @@ def _two_correct(data):
         choice["is_correct"] = True
 
 
+def _unsound_scenario() -> dict:
+    value = branching_scenario_value()
+    value["steps"][2]["choices"][1]["next"] = "gone"
+    return value
+
+
 def _set(path, value):
     def mutate(data):
         *parents, last = path
@@ -381,6 +420,44 @@ MALFORMED = {
         "modules[0].title: Ensure this value has at most 255 characters",
     ),
     "number that is text": (_set(["modules", 0, "minutes"], "many"), "modules[0].minutes"),
+    "unsound branching scenario": (
+        _set(
+            ["modules", 1, "lessons", 0, "body"],
+            [{"type": "branching_scenario", "value": _unsound_scenario()}],
+        ),
+        "modules[1].lessons[0].body[0]: Step 'wait', choice 2: leads to 'gone', which is not",
+    ),
+    "sources that are not a list": (
+        _set(["modules", 0, "sources"], "Tyler 1990"),
+        "modules[0].sources: expected a list",
+    ),
+    "a source without a citation": (
+        _set(["modules", 0, "sources"], [{"url": "https://example.org/"}]),
+        "modules[0].sources[0].citation: This field is required.",
+    ),
+    "a source with an unknown field": (
+        _set(["modules", 0, "sources"], [{"citation": "Tyler, 1990.", "doi": "x"}]),
+        "modules[0].sources[0]: unknown field 'doi'",
+    ),
+    "a source address that is not a web address": (
+        _set(["modules", 0, "sources"], [{"citation": "Tyler, 1990.", "url": "javascript:x"}]),
+        "modules[0].sources[0].url:",
+    ),
+    "a job aid without a title": (
+        _set(["modules", 0, "job_aid"], {"sections": []}),
+        "modules[0].job_aid.title: a job aid needs a title",
+    ),
+    "a job aid section without lines": (
+        _set(
+            ["modules", 0, "job_aid"],
+            {"title": "Checklist", "sections": [{"heading": "Before", "items": []}]},
+        ),
+        "modules[0].job_aid.sections[0].items:",
+    ),
+    "a job aid with an unknown field": (
+        _set(["modules", 0, "job_aid"], {"title": "Checklist", "sections": [], "pdf": "x"}),
+        "modules[0].job_aid: unknown field 'pdf'",
+    ),
     "pool smaller than questions per attempt": (
         _set(["modules", 0, "quiz", "questions_per_attempt"], 99),
         "modules[0].quiz.questions_per_attempt: the pool has only 4 questions",
@@ -719,3 +796,24 @@ def test_admin_import_lists_every_problem_of_the_file(client, coordinator, expor
     ]:
         assert place in content, place
     assert counts() == before
+
+
+def test_an_export_made_before_sources_and_job_aids_still_imports(exported, home):
+    for module in exported["modules"]:
+        assert module.pop("sources") == [] and module.pop("job_aid") is None
+    page = import_curriculum(exported, home=home)
+    module = ModulePage.objects.child_of(page).get(number=1)
+    assert (list(module.sources), module.job_aid_title) == ([], "")
+
+
+def test_sources_and_job_aid_are_exported_as_plain_data(media_curriculum):
+    module = export_curriculum(media_curriculum.page)["modules"][0]
+    assert module["sources"] == SOURCES
+    assert module["job_aid"] == {
+        "title": "Contact checklist",
+        "intro": "Before any contact.",
+        "sections": JOB_AID,
+    }
+    body = module["lessons"][0]["body"]
+    assert body[-1]["type"] == "branching_scenario"
+    assert body[-1]["value"]["title"] == "The box cutter on Alder Court"

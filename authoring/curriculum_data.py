@@ -24,6 +24,7 @@ from assessments.models import (
     SurveyItem,
     validate_question_choices,
 )
+from courses.branching import scenario_problems
 from courses.models import CurriculumPage, HomePage, LessonPage, ModulePage
 from lms.sanitize import ALLOWED_TAGS, clean_html, clean_text
 
@@ -32,6 +33,7 @@ MIN_LESSONS = 3
 MIN_WORDS = 1200
 MIN_QUESTIONS = 10
 REQUIRED_BLOCKS = {"scenario", "reflection_prompt", "key_takeaways"}
+SCENARIO_BLOCKS = {"scenario", "branching_scenario"}  # either meets the need for a scenario
 RICH_TEXT_PATHS = {"rich_text": [()], "callout": [("text",)], "scenario": [("situation",)]}
 
 
@@ -63,6 +65,43 @@ def _check_html(html: str, where: str) -> None:
     tags = set(re.findall(r"</?\s*([a-zA-Z0-9]+)", html or ""))
     if tags - ALLOWED_TAGS or "h1" in tags:
         raise CurriculumDataError(f"{where}: tags not allowed: {sorted(tags - ALLOWED_TAGS)}")
+
+
+def _check_branching(value: dict, where: str) -> None:
+    """A branching scenario: its HTML allowed, its tree sound (courses.branching)."""
+    title = value.get("title") or "?"
+    _check_html(value.get("setting") or "", f"{where}: scenario '{title}'")
+    steps = value.get("steps") or []
+    for step in steps if isinstance(steps, list) else []:
+        if isinstance(step, dict):
+            _check_html(step.get("situation") or "", f"{where}: scenario '{title}'")
+    if problems := scenario_problems(steps):
+        raise CurriculumDataError(f"{where}: scenario '{title}': {problems[0]}")
+
+
+def _module_blocks(data: dict) -> dict:
+    """The module's `sources` and `job_aid` as raw StreamField data and fields."""
+    aid = data.get("job_aid") or {}
+    return {
+        "sources": [{"type": "source", "value": s} for s in data.get("sources") or []],
+        "job_aid_title": aid.get("title") or "",
+        "job_aid_intro": aid.get("intro") or "",
+        "job_aid_sections": [{"type": "section", "value": s} for s in aid.get("sections") or []],
+    }
+
+
+def _check_module_blocks(data: dict, where: str) -> None:
+    """`sources` and `job_aid`, each checked by the module field's own blocks."""
+    if data.get("job_aid") and not (data["job_aid"].get("title") or "").strip():
+        raise CurriculumDataError(f"{where}: the job aid needs a title")
+    fields = _module_blocks(data)
+    for name in ("sources", "job_aid_sections"):
+        stream_block = ModulePage._meta.get_field(name).stream_block
+        try:
+            stream_block.clean(stream_block.to_python(fields[name]))
+        except (ValidationError, TypeError, AttributeError) as error:
+            detail = error.messages[0] if isinstance(error, ValidationError) else str(error)
+            raise CurriculumDataError(f"{where}: {name}: {detail}") from None
 
 
 @dataclass
@@ -98,17 +137,20 @@ def validate_module(path: Path, data: dict) -> ModuleData:
             if key not in lesson:
                 raise CurriculumDataError(f"{where}: lesson {lesson.get('slug')} missing '{key}'")
         for block in lesson["body"]:
-            kinds.add(block["type"])
+            kinds.add("scenario" if block["type"] in SCENARIO_BLOCKS else block["type"])
             words += _block_words(block)
             for field_path in RICH_TEXT_PATHS.get(block["type"], []):
                 html = block["value"]
                 for key in field_path:
                     html = html[key]
                 _check_html(html, f"{where}: {lesson['slug']}")
+            if block["type"] == "branching_scenario":
+                _check_branching(block["value"], f"{where}: {lesson['slug']}")
     if missing := REQUIRED_BLOCKS - kinds:
         raise CurriculumDataError(f"{where}: no {', '.join(sorted(missing))} block")
     if words < MIN_WORDS:
         raise CurriculumDataError(f"{where}: {words} words of lessons, fewer than {MIN_WORDS}")
+    _check_module_blocks(data, where)
     questions = data["quiz"]["questions"]
     if len(questions) < MIN_QUESTIONS:
         raise CurriculumDataError(f"{where}: quiz pool has fewer than {MIN_QUESTIONS} questions")
@@ -197,6 +239,15 @@ def _lesson_body(body: list[dict]) -> list[dict]:
             value = {**value, "text": clean_html(value["text"])}
         elif block["type"] == "scenario":
             value = {**value, "situation": clean_html(value["situation"])}
+        elif block["type"] == "branching_scenario":
+            value = {
+                **value,
+                "setting": clean_html(value.get("setting") or ""),
+                "steps": [
+                    {**step, "situation": clean_html(step.get("situation") or "")}
+                    for step in value["steps"]
+                ],
+            }
         raw.append({"type": block["type"], "value": value})
     return raw
 
@@ -289,6 +340,7 @@ def load_curriculum(home: HomePage, directory: Path = DATA_DIR) -> tuple[Curricu
                     minutes=m["minutes"],
                     credit_hours=Decimal(str(m["credit_hours"])),
                     quiz=_create_quiz(m["quiz"]),
+                    **_module_blocks(m),
                 )
             )
             created += 1

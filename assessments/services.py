@@ -6,15 +6,17 @@ attempt, one submission.
 """
 
 import random
-from datetime import timedelta
+from collections.abc import Mapping
+from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from assessments.drawing import draw_questions, last_served
 from assessments.grading import grade, normalise_answers
 from assessments.models import Attempt, Quiz
-from assessments.selectors import attempts_left
+from assessments.selectors import attempts_left, counts_toward_limit
 from lms.errors import DomainError, ErrorCode
 from lms.sanitize import clean_html, clean_text
 
@@ -22,12 +24,21 @@ from lms.sanitize import clean_html, clean_text
 TIME_LIMIT_GRACE = timedelta(seconds=30)
 
 
-def quiz_snapshot(*, quiz: Quiz, rng: random.Random) -> list[dict]:
-    """Draw the questions for one attempt and freeze them, correct flags included."""
+def quiz_snapshot(
+    *, quiz: Quiz, rng: random.Random, served: Mapping[int, datetime] | None = None
+) -> list[dict]:
+    """Draw the questions for one attempt and freeze them, correct flags included.
+
+    `served`: question id -> when this learner was last served it in this certification
+    cycle; the draw prefers the others (assessments.drawing)."""
     pool = list(quiz.questions.prefetch_related("choices").order_by("sort_order", "pk"))
     if quiz.questions_per_attempt and quiz.questions_per_attempt < len(pool):
-        drawn = rng.sample(pool, quiz.questions_per_attempt)
-        if not quiz.shuffle:
+        drawn = draw_questions(
+            pool, quiz.questions_per_attempt, key=lambda q: q.pk, served=served or {}, rng=rng
+        )
+        if quiz.shuffle:
+            rng.shuffle(drawn)
+        else:
             drawn.sort(key=lambda q: (q.sort_order or 0, q.pk))
     else:
         drawn = pool
@@ -42,10 +53,17 @@ def quiz_snapshot(*, quiz: Quiz, rng: random.Random) -> list[dict]:
             {
                 "id": question.pk,
                 "kind": question.kind,
+                "level": question.level,
+                "lesson_id": question.lesson_id,
                 "prompt": clean_html(question.prompt),
                 "explanation": clean_html(question.explanation),
                 "choices": [
-                    {"id": c.pk, "text": clean_text(c.text), "correct": c.is_correct}
+                    {
+                        "id": c.pk,
+                        "text": clean_text(c.text),
+                        "correct": c.is_correct,
+                        "feedback": clean_text(c.feedback),
+                    }
                     for c in choices
                 ],
             }
@@ -80,6 +98,9 @@ def attempt_start(
 ) -> tuple[Attempt, bool]:
     """Return the learner's open attempt, or start a new one. `created` tells which.
 
+    A new attempt draws the questions this learner has not been served since `since` first,
+    then those served longest ago (assessments.drawing).
+
     Raises DomainError(CONFLICT) when no attempts are left, a cooldown is running or the
     quiz was never published. The quiz row is the published version (drafts live in
     revisions); the attempt records which revision that was. Attempts started before `since`
@@ -110,7 +131,12 @@ def attempt_start(
                 ErrorCode.CONFLICT,
                 f"You can retry this quiz after {ready_at:%H:%M} UTC.",
             )
-    questions = quiz_snapshot(quiz=quiz, rng=rng or random.SystemRandom())
+    served = last_served(
+        (a.started_at, a.questions)
+        for a in attempts
+        if counts_toward_limit(a.started_at, since=since)
+    )
+    questions = quiz_snapshot(quiz=quiz, rng=rng or random.SystemRandom(), served=served)
     if not questions:
         raise DomainError(ErrorCode.CONFLICT, "This quiz has no questions yet.")
     expires_at = (

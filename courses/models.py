@@ -298,6 +298,34 @@ class LessonProgress(models.Model):
         return f"{self.person} read {self.lesson}"
 
 
+REFLECTION_MAX_LENGTH = 5000
+
+
+class ReflectionAnswer(models.Model):
+    """A learner's private answer to one reflection prompt of a lesson (the block's id names
+    the prompt). Only its author reads it: no oversight page, report, export or trainer view
+    shows it; it is on their own transcript print-out and in the records file. Written and
+    rewritten by its author (`courses.reflections.reflection_save`)."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="reflections")
+    lesson = models.ForeignKey(LessonPage, on_delete=models.CASCADE, related_name="reflections")
+    block_id = models.CharField(max_length=64, help_text="The reflection prompt block's id.")
+    prompt = models.TextField(help_text="The prompt as it read when last answered.")
+    text = models.TextField(max_length=REFLECTION_MAX_LENGTH)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "lesson", "block_id"], name="reflection_once_per_prompt"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person}'s reflection in {self.lesson}"
+
+
 class ModuleCompletion(models.Model):
     """The fact that a person completed a module, and the attempt that earned it."""
 

@@ -221,6 +221,10 @@ def add_module(
     module = ModuleBundle(
         page=page, lessons=[LessonPageFactory(parent=page) for _ in range(lessons)]
     )
+    if quiz and module.lessons:  # each question names a lesson of its module, in turn
+        for index, question in enumerate(quiz.questions.order_by("sort_order", "pk")):
+            question.lesson = module.lessons[index % len(module.lessons)]
+            question.save(update_fields=["lesson"])
     bundle.modules.append(module)
     return module
 

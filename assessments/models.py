@@ -300,6 +300,49 @@ class Attempt(models.Model):
         return len(self.questions)
 
 
+class AttemptItem(models.Model):
+    """One question served in one submitted attempt, and whether it was answered correctly:
+    the attempt's snapshot and answers as rows, so item analysis is aggregate SQL
+    (assessments.item_analysis). Written with the grade (`services.record_items`), never
+    edited. `question_id` is not a foreign key: a question removed from the pool keeps its
+    history."""
+
+    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="items")
+    question_id = models.PositiveIntegerField()
+    correct = models.BooleanField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["attempt", "question_id"], name="attempt_item_once_per_question"
+            ),
+        ]
+        indexes = [models.Index(fields=["question_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.attempt}: question {self.question_id}"
+
+
+class AttemptPick(models.Model):
+    """One choice a learner picked in one submitted attempt (as AttemptItem, for the pick
+    rates of item analysis)."""
+
+    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="picks")
+    question_id = models.PositiveIntegerField()
+    choice_id = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["attempt", "choice_id"], name="attempt_pick_once_per_choice"
+            ),
+        ]
+        indexes = [models.Index(fields=["choice_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.attempt}: choice {self.choice_id}"
+
+
 class LikertValue(models.IntegerChoices):
     """The five-point agreement scale every survey item is answered on."""
 

@@ -33,6 +33,7 @@ class ReviewedQuestion:
     chosen: list[int] | None
     correct_choices: list[int] | None
     choices: list[ReviewedChoice]
+    lesson: object = None  # the lesson page, where the caller looks it up
 
 
 @dataclass

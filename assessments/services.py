@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from assessments.drawing import draw_questions, last_served
 from assessments.grading import grade, normalise_answers
-from assessments.models import Attempt, Quiz
+from assessments.models import Attempt, AttemptItem, AttemptPick, Quiz
 from assessments.selectors import attempts_left, counts_toward_limit
 from lms.errors import DomainError, ErrorCode
 from lms.sanitize import clean_html, clean_text
@@ -71,6 +71,30 @@ def quiz_snapshot(
     return snapshot
 
 
+def item_rows(attempt: Attempt) -> tuple[list[AttemptItem], list[AttemptPick]]:
+    """The AttemptItem and AttemptPick rows of a submitted attempt, from its snapshot and
+    answers (graded again, purely)."""
+    answers = {int(q): frozenset(c) for q, c in (attempt.answers or {}).items()}
+    graded = grade(attempt.questions, answers, attempt.pass_mark)
+    items = [
+        AttemptItem(attempt_id=attempt.pk, question_id=r.question_id, correct=r.correct)
+        for r in graded.results
+    ]
+    picks = [
+        AttemptPick(attempt_id=attempt.pk, question_id=r.question_id, choice_id=choice)
+        for r in graded.results
+        for choice in sorted(r.chosen)
+    ]
+    return items, picks
+
+
+def record_items(attempt: Attempt) -> None:
+    """Write the attempt's item rows, with its grade (the caller's transaction)."""
+    items, picks = item_rows(attempt)
+    AttemptItem.objects.bulk_create(items)
+    AttemptPick.objects.bulk_create(picks)
+
+
 def _close_if_expired(attempt: Attempt, now) -> bool:
     """An attempt past its time limit is closed with the answers it has (none): graded 0.
     Returns whether it was closed."""
@@ -85,6 +109,7 @@ def _close_if_expired(attempt: Attempt, now) -> bool:
         result.passed,
     )
     attempt.save(update_fields=["answers", "submitted_at", "correct_count", "score", "passed"])
+    record_items(attempt)
     return True
 
 
@@ -182,4 +207,5 @@ def attempt_submit(*, attempt: Attempt, answers) -> Attempt:
     locked.score = result.score
     locked.passed = result.passed
     locked.save(update_fields=["answers", "submitted_at", "correct_count", "score", "passed"])
+    record_items(locked)
     return locked

@@ -17,5 +17,6 @@ class CoursesConfig(AppConfig):
             models.CurriculumCompletion,
             models.Certificate,
             models.TrainingRecord,
+            models.ReflectionAnswer,
         ):
             watch(model, scope=Scope.PERSON)

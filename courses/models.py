@@ -191,6 +191,10 @@ class LessonPage(LearnerPage):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
+        if context["person"]:
+            from courses.reflections import reflections_of
+
+            context["reflections"] = reflections_of(context["person"], self)
         progress = context["progress"]
         if progress:
             sequence = [(m, lesson) for m in progress.modules for lesson in m.outline.lessons]

@@ -164,7 +164,15 @@ class LessonPageFactory(_PageFactory):
     slug = factory.Sequence(lambda n: f"lesson-{n}")
     summary = "A test lesson."
     minutes = 10
-    body = factory.LazyFunction(lambda: [{"type": "rich_text", "value": "<p>Lesson text.</p>"}])
+    body = factory.LazyFunction(
+        lambda: [
+            {"type": "rich_text", "value": "<p>Lesson text.</p>"},
+            {
+                "type": "reflection_prompt",
+                "value": {"prompt": "When did a conversation change how a call went?"},
+            },
+        ]
+    )
 
     class Meta:
         model = LessonPage

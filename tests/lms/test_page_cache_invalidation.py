@@ -289,6 +289,9 @@ def test_a_rolled_back_write_renews_nothing(learner, curriculum, agency_a, agenc
 
 # (file, enclosing function, method): why every cached page stays right.
 SILENT_WRITES = {
+    ("assessments/services.py", "record_items", "bulk_create"): (
+        "item-analysis rows, shown on no cached page (the report is not cached)"
+    ),
     ("lms/roster.py", "_write", "bulk_update"): (
         "import_roster renews the content version when its transaction commits"
     ),
@@ -390,6 +393,8 @@ NOT_ON_CACHED_PAGES = {
     "assessments.SurveyItem": "part of its survey: written when the survey is published",
     "assessments.SurveyAnswer": "shown only in the survey report, which is not cached",
     "courses.ReminderLog": "which reminders were sent: shown on no page",
+    "assessments.AttemptItem": "item-analysis rows: the report is not cached",
+    "assessments.AttemptPick": "item-analysis rows: the report is not cached",
     "lms.UserSession": "sessions: read by the session middleware, shown on no page",
     "lms.TokenVerification": (
         "written with its token, never changed, deleted with it (the token is watched)"

@@ -168,6 +168,7 @@ def test_the_report_takes_the_same_queries_for_few_and_many_attempts(module, age
         return len(captured)
 
     module.quiz.save_revision().publish()  # attempts name a revision: its date is read too
+    module.quiz.refresh_from_db()
     take(PersonFactory(agency=agency_a), module, right)
     few = queries()
     for _ in range(6):

@@ -397,3 +397,50 @@ def test_published_change_leaves_past_attempts_and_completions_as_they_were(
     page = learner_client.get(reverse("attempt-result", args=[attempt.pk])).content.decode()
     assert "Reworded" not in page
     assert "which option applies?" in page
+
+
+# --- Each question names a lesson of the quiz's module ----------------------------------------
+
+
+def test_a_question_without_a_lesson_is_refused(trainer_client, quiz):
+    data = quiz_form(trainer_client, quiz)
+    data["questions-0-lesson"] = ""
+    before = quiz.latest_revision_id
+
+    response = edit(trainer_client, quiz, data)
+
+    assert response.status_code == 200
+    assert any("Question 1: choose the lesson that teaches it" in e for e in form_errors(response))
+    assert Quiz.objects.get(pk=quiz.pk).latest_revision_id == before
+
+
+def test_a_lesson_of_another_module_is_refused(trainer_client, quiz, curriculum):
+    other_lesson = curriculum.modules[1].lessons[0]
+    data = quiz_form(trainer_client, quiz)
+    data["questions-1-lesson"] = str(other_lesson.pk)
+    before = quiz.latest_revision_id
+
+    response = edit(trainer_client, quiz, data)
+
+    assert response.status_code == 200
+    message = f"Question 2: “{other_lesson.title}” is not a lesson of this quiz's module"
+    assert any(message in e for e in form_errors(response))
+    assert Quiz.objects.get(pk=quiz.pk).latest_revision_id == before
+
+
+def test_the_editor_saves_lesson_level_feedback_and_review_policy(trainer_client, quiz, module):
+    data = quiz_form(trainer_client, quiz)
+    data["questions-0-lesson"] = str(module.lessons[1].pk)
+    data["questions-0-level"] = "application"
+    data["questions-0-choices-1-feedback"] = "Paperwork waits until the scene is safe."
+    data["review_policy"] = "never"
+
+    response = edit(trainer_client, quiz, data)
+
+    assert response.status_code == 302, form_errors(response)
+    draft = Quiz.objects.get(pk=quiz.pk).get_latest_revision_as_object()
+    assert draft.review_policy == "never"
+    first = min(draft.questions.all(), key=lambda q: q.sort_order)
+    assert (first.lesson_id, first.level) == (module.lessons[1].pk, "application")
+    feedback = [c.feedback for c in first.choices.all()]
+    assert "Paperwork waits until the scene is safe." in feedback

@@ -214,11 +214,11 @@ def _demo_answers(
     question has its own difficulty, each learner an ability; a wrong answer favours the
     first distractor (some distractors are then rarely picked). The attempt is then made to
     pass or to fail as the demo needs, by changing as few answers as that takes."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 (demo data, not secrets)
     right = _correct_answers(questions)
     answers, correct = {}, []
     for q in questions:
-        difficulty = random.Random(q["id"]).random()  # the same for everyone
+        difficulty = random.Random(q["id"]).random()  # noqa: S311 (the same for everyone)
         wrong = [c["id"] for c in q["choices"] if not c["correct"]]
         is_right = not wrong or rng.random() < ability - 0.45 * difficulty + 0.2
         if is_right:

@@ -59,5 +59,10 @@ BENCH_REPORT_ARGS ?=
 bench-report: install ## Time the completion report on 50,000 seeded officers (bench/README.md)
 	$(PY) bench/report_bench.py $(BENCH_REPORT_ARGS)
 
+.PHONY: bench-items
+BENCH_ITEMS_ARGS ?=
+bench-items: install ## Time the quiz item analysis on 50,000 seeded attempts (bench/README.md)
+	$(PY) bench/item_analysis_bench.py $(BENCH_ITEMS_ARGS)
+
 clean: ## Remove the virtualenv, the SQLite database and collected files
 	rm -rf $(VENV) db.sqlite3 staticfiles .test-media

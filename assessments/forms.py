@@ -1,6 +1,7 @@
 """Admin validation of quizzes and surveys, with messages an author can act on."""
 
 from django.core.exceptions import ValidationError
+from wagtail import hooks
 from wagtail.admin.forms import WagtailAdminModelForm
 
 from assessments.models import MIN_SURVEY_ITEMS, validate_question_choices
@@ -23,8 +24,16 @@ def _live_forms(formset):
     ]
 
 
+# Hook name: functions `(quiz, lessons) -> list[str]` saying which of the posted questions'
+# lessons a quiz may not name; `lessons` is [(question number, lesson page)]. The app that
+# knows where a quiz is used (courses) registers one; this engine knows pages only by key.
+QUESTION_LESSON_HOOK = "assessments_question_lesson_problems"
+
+
 class QuizForm(WagtailAdminModelForm):
-    """The quiz rules, and each question's choice rules (`validate_question_choices`).
+    """The quiz rules, and each question's choice rules (`validate_question_choices`); every
+    question names the lesson that teaches it, a lesson of the quiz's module
+    (QUESTION_LESSON_HOOK).
 
     They hold for every save, drafts included: the review workflow publishes the latest
     revision without validating it again, so no revision may hold a malformed question.
@@ -68,8 +77,16 @@ class QuizForm(WagtailAdminModelForm):
         if questions is None:
             return cleaned
         pool = 0
+        lessons = []
         for number, question_form in enumerate(_live_forms(questions), start=1):
             pool += 1
+            lesson = (question_form.cleaned_data or {}).get("lesson")
+            if lesson is None:
+                message = f"Question {number}: choose the lesson that teaches it."
+                question_form.add_error("lesson", "Choose the lesson that teaches this question.")
+                self.add_error(None, message)
+            else:
+                lessons.append((number, lesson))
             choices = _live_forms(question_form.formsets["choices"])
             try:
                 validate_question_choices(
@@ -80,6 +97,9 @@ class QuizForm(WagtailAdminModelForm):
             except ValidationError as error:
                 message = f"Question {number}: {error.messages[0]}"
                 question_form.add_error(None, message)
+                self.add_error(None, message)
+        for check in hooks.get_hooks(QUESTION_LESSON_HOOK):
+            for message in check(self.instance, lessons):
                 self.add_error(None, message)
         if pool == 0 and not self.is_deferred_validation:
             self.add_error(None, "A quiz needs at least one question.")

@@ -35,6 +35,23 @@ class QuestionKind(models.TextChoices):
 ONE_CORRECT_KINDS = {QuestionKind.SINGLE, QuestionKind.TRUE_FALSE, QuestionKind.SCENARIO}
 
 
+class QuestionLevel(models.TextChoices):
+    """What a question asks of the learner: to apply the lessons to a situation they did not
+    walk through, or to recall what they said."""
+
+    APPLICATION = "application", "Application"
+    RECALL = "recall", "Recall"
+
+
+class ReviewPolicy(models.TextChoices):
+    """When a learner sees the correct choices, the explanations and each choice's feedback
+    (the rule that applies it: assessments.review)."""
+
+    IMMEDIATELY = "immediately", "Immediately after each attempt"
+    AFTER_PASS_OR_LAST = "after_pass_or_last", "After passing or after the last attempt"
+    NEVER = "never", "Never"
+
+
 class Quiz(
     WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMixin, index.Indexed, ClusterableModel
 ):
@@ -66,6 +83,13 @@ class Quiz(
         help_text="Questions drawn from the pool for each attempt. Empty: all of them.",
     )
     shuffle = models.BooleanField(default=True, help_text="Shuffle questions and choices.")
+    review_policy = models.CharField(
+        max_length=20,
+        choices=ReviewPolicy.choices,
+        default=ReviewPolicy.AFTER_PASS_OR_LAST,
+        help_text="When learners see the correct choices, explanations and feedback. Until "
+        "then a result shows the score, which questions were wrong and the lesson teaching each.",
+    )
 
     panels = [
         FieldPanel("title"),
@@ -77,6 +101,7 @@ class Quiz(
                 FieldPanel("time_limit_minutes"),
                 FieldPanel("questions_per_attempt"),
                 FieldPanel("shuffle"),
+                FieldPanel("review_policy"),
             ],
             heading="Rules",
         ),
@@ -105,6 +130,9 @@ class Quiz(
             models.CheckConstraint(
                 condition=Q(pass_mark__gte=0, pass_mark__lte=100), name="quiz_pass_mark_0_100"
             ),
+            models.CheckConstraint(
+                condition=Q(review_policy__in=ReviewPolicy.values), name="quiz_review_policy_valid"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -117,17 +145,42 @@ class Quiz(
 
 
 class Question(Orderable, ClusterableModel):
-    """One question of a quiz pool. Prompt and explanation are sanitised HTML."""
+    """One question of a quiz pool. Prompt and explanation are sanitised HTML.
+
+    `lesson` names the lesson that teaches it: a learner who gets it wrong is sent there. The
+    quiz editor requires it and refuses a lesson of another module (the check is the
+    `assessments_question_lesson_problems` hook, which `courses` registers: this engine knows
+    pages only by the key). Rows from before it existed may be empty.
+    """
 
     quiz = ParentalKey(Quiz, on_delete=models.CASCADE, related_name="questions")
     kind = models.CharField(
         max_length=20, choices=QuestionKind.choices, default=QuestionKind.SINGLE
     )
+    lesson = models.ForeignKey(
+        "courses.LessonPage",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="questions",
+        help_text="The lesson that teaches this question (a lesson of the quiz's module).",
+    )
+    level = models.CharField(
+        max_length=20,
+        choices=QuestionLevel.choices,
+        default=QuestionLevel.RECALL,
+        help_text="Application: a situation the lessons did not walk through. Recall: what "
+        "they said.",
+    )
     prompt = models.TextField(help_text="The question. Simple HTML is allowed.")
-    explanation = models.TextField(help_text="Shown after submission: why the answer is right.")
+    explanation = models.TextField(
+        help_text="Shown after review is allowed: why the answer is right."
+    )
 
     panels = [
         FieldPanel("kind"),
+        FieldPanel("lesson"),
+        FieldPanel("level"),
         FieldPanel("prompt"),
         FieldPanel("explanation"),
         InlinePanel("choices", heading="Choices", label="Choice", min_num=2),
@@ -136,6 +189,13 @@ class Question(Orderable, ClusterableModel):
     def __str__(self) -> str:
         return clean_text(self.prompt)[:80]
 
+    class Meta(Orderable.Meta):
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(level__in=QuestionLevel.values), name="question_level_valid"
+            ),
+        ]
+
     def save(self, *args, **kwargs):
         self.prompt = clean_html(self.prompt)
         self.explanation = clean_html(self.explanation)
@@ -143,19 +203,26 @@ class Question(Orderable, ClusterableModel):
 
 
 class Choice(Orderable):
-    """One answer option; `is_correct` never leaves the server before submission."""
+    """One answer option; `is_correct` and `feedback` never leave the server before review is
+    allowed (assessments.review)."""
 
     question = ParentalKey(Question, on_delete=models.CASCADE, related_name="choices")
     text = models.CharField(max_length=500)
     is_correct = models.BooleanField(default=False)
+    feedback = models.TextField(
+        blank=True,
+        max_length=1000,
+        help_text="Plain text: why this choice is right or wrong (shown once review is allowed).",
+    )
 
-    panels = [FieldPanel("text"), FieldPanel("is_correct")]
+    panels = [FieldPanel("text"), FieldPanel("is_correct"), FieldPanel("feedback")]
 
     def __str__(self) -> str:
         return self.text
 
     def save(self, *args, **kwargs):
         self.text = clean_text(self.text)
+        self.feedback = clean_text(self.feedback)
         super().save(*args, **kwargs)
 
 
@@ -231,6 +298,49 @@ class Attempt(models.Model):
     @property
     def total(self) -> int:
         return len(self.questions)
+
+
+class AttemptItem(models.Model):
+    """One question served in one submitted attempt, and whether it was answered correctly:
+    the attempt's snapshot and answers as rows, so item analysis is aggregate SQL
+    (assessments.item_analysis). Written with the grade (`services.record_items`), never
+    edited. `question_id` is not a foreign key: a question removed from the pool keeps its
+    history."""
+
+    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="items")
+    question_id = models.PositiveIntegerField()
+    correct = models.BooleanField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["attempt", "question_id"], name="attempt_item_once_per_question"
+            ),
+        ]
+        indexes = [models.Index(fields=["question_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.attempt}: question {self.question_id}"
+
+
+class AttemptPick(models.Model):
+    """One choice a learner picked in one submitted attempt (as AttemptItem, for the pick
+    rates of item analysis)."""
+
+    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="picks")
+    question_id = models.PositiveIntegerField()
+    choice_id = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["attempt", "choice_id"], name="attempt_pick_once_per_choice"
+            ),
+        ]
+        indexes = [models.Index(fields=["choice_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.attempt}: choice {self.choice_id}"
 
 
 class LikertValue(models.IntegerChoices):

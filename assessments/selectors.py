@@ -6,34 +6,67 @@ from datetime import datetime
 
 from assessments.grading import Grade, grade
 from assessments.models import Attempt, Quiz
+from assessments.review import FULL, QuizStanding, review_level
+
+
+@dataclass
+class ReviewedChoice:
+    id: int
+    text: str
+    chosen: bool
+    correct: bool | None  # None in a limited review
+    feedback: str | None  # None in a limited review
 
 
 @dataclass
 class ReviewedQuestion:
+    """One question of a reviewed attempt. In a limited review (assessments.review) the
+    fields that would give the answer away are None and `choices` lists no choice."""
+
     id: int
     kind: str
     prompt: str
-    explanation: str
     correct: bool
-    chosen: list[int]
-    correct_choices: list[int]
-    choices: list[dict]
+    lesson_id: int | None
+    level: str | None
+    explanation: str | None
+    chosen: list[int] | None
+    correct_choices: list[int] | None
+    choices: list[ReviewedChoice]
+    lesson: object = None  # the lesson page, where the caller looks it up
 
 
 @dataclass
 class AttemptReview:
-    """A submitted attempt re-graded from its own snapshot, for the result page and API."""
+    """A submitted attempt re-graded from its own snapshot, for every way a learner reads it
+    (the result page, the API, their transcript and records download)."""
 
     id: int
+    number: int
+    quiz_title: str
+    submitted_at: datetime
     score: int
     passed: bool
     correct_count: int
     total: int
     attempts_left: int
+    review: str  # review.FULL or review.LIMITED
     questions: list[ReviewedQuestion]
 
+    @property
+    def full(self) -> bool:
+        return self.review == FULL
 
-def attempt_review(attempt: Attempt, *, attempts_left: int) -> AttemptReview:
+    @property
+    def wrong(self) -> list[ReviewedQuestion]:
+        return [q for q in self.questions if not q.correct]
+
+
+def attempt_review(attempt: Attempt, *, standing: QuizStanding, policy: str) -> AttemptReview:
+    """The attempt as the learner may see it now: `review_level` decides full or limited, and
+    a limited review carries nothing that marks a correct choice."""
+    level = review_level(policy=policy, standing=standing)
+    full = level == FULL
     answers = {int(q): frozenset(c) for q, c in (attempt.answers or {}).items()}
     graded: Grade = grade(attempt.questions, answers, attempt.pass_mark)
     questions = [
@@ -41,29 +74,38 @@ def attempt_review(attempt: Attempt, *, attempts_left: int) -> AttemptReview:
             id=q["id"],
             kind=q["kind"],
             prompt=q["prompt"],
-            explanation=q["explanation"],
             correct=r.correct,
-            chosen=sorted(r.chosen),
-            correct_choices=sorted(r.correct_choices),
+            lesson_id=q.get("lesson_id"),
+            level=q.get("level"),
+            explanation=q["explanation"] if full else None,
+            chosen=sorted(r.chosen) if full else None,
+            correct_choices=sorted(r.correct_choices) if full else None,
             choices=[
-                {
-                    "id": c["id"],
-                    "text": c["text"],
-                    "correct": c["correct"],
-                    "chosen": c["id"] in r.chosen,
-                }
+                ReviewedChoice(
+                    id=c["id"],
+                    text=c["text"],
+                    chosen=c["id"] in r.chosen,
+                    correct=c["correct"],
+                    feedback=c.get("feedback", ""),
+                )
                 for c in q["choices"]
-            ],
+            ]
+            if full
+            else [],
         )
         for q, r in zip(attempt.questions, graded.results, strict=True)
     ]
     return AttemptReview(
         id=attempt.pk,
+        number=attempt.number,
+        quiz_title=attempt.quiz.title,
+        submitted_at=attempt.submitted_at,
         score=attempt.score,
         passed=attempt.passed,
         correct_count=attempt.correct_count,
         total=attempt.total,
-        attempts_left=attempts_left,
+        attempts_left=standing.attempts_left,
+        review=level,
         questions=questions,
     )
 
@@ -84,5 +126,19 @@ def attempts_left(*, quiz: Quiz, started: Iterable[datetime], since: datetime | 
 
 def quiz_attempts_left(*, quiz: Quiz, user, since: datetime | None) -> int:
     """`attempts_left` for the user's attempts at the quiz, read in one query."""
-    started = Attempt.objects.filter(quiz=quiz, user=user).values_list("started_at", flat=True)
-    return attempts_left(quiz=quiz, started=started, since=since)
+    return quiz_standing(quiz=quiz, user=user, since=since).attempts_left
+
+
+def quiz_standing(*, quiz: Quiz, user, since: datetime | None) -> QuizStanding:
+    """Attempts left, whether an attempt of this cycle passed and whether one is open: what
+    the review policy goes by. One query."""
+    rows = list(
+        Attempt.objects.filter(quiz=quiz, user=user).values_list(
+            "started_at", "passed", "submitted_at"
+        )
+    )
+    return QuizStanding(
+        attempts_left=attempts_left(quiz=quiz, started=[r[0] for r in rows], since=since),
+        passed=any(passed and counts_toward_limit(s, since=since) for s, passed, _ in rows),
+        open_attempt=any(submitted is None for _, _, submitted in rows),
+    )

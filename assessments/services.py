@@ -6,15 +6,17 @@ attempt, one submission.
 """
 
 import random
-from datetime import timedelta
+from collections.abc import Mapping
+from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from assessments.drawing import draw_questions, last_served
 from assessments.grading import grade, normalise_answers
-from assessments.models import Attempt, Quiz
-from assessments.selectors import attempts_left
+from assessments.models import Attempt, AttemptItem, AttemptPick, Quiz
+from assessments.selectors import attempts_left, counts_toward_limit
 from lms.errors import DomainError, ErrorCode
 from lms.sanitize import clean_html, clean_text
 
@@ -22,12 +24,21 @@ from lms.sanitize import clean_html, clean_text
 TIME_LIMIT_GRACE = timedelta(seconds=30)
 
 
-def quiz_snapshot(*, quiz: Quiz, rng: random.Random) -> list[dict]:
-    """Draw the questions for one attempt and freeze them, correct flags included."""
+def quiz_snapshot(
+    *, quiz: Quiz, rng: random.Random, served: Mapping[int, datetime] | None = None
+) -> list[dict]:
+    """Draw the questions for one attempt and freeze them, correct flags included.
+
+    `served`: question id -> when this learner was last served it in this certification
+    cycle; the draw prefers the others (assessments.drawing)."""
     pool = list(quiz.questions.prefetch_related("choices").order_by("sort_order", "pk"))
     if quiz.questions_per_attempt and quiz.questions_per_attempt < len(pool):
-        drawn = rng.sample(pool, quiz.questions_per_attempt)
-        if not quiz.shuffle:
+        drawn = draw_questions(
+            pool, quiz.questions_per_attempt, key=lambda q: q.pk, served=served or {}, rng=rng
+        )
+        if quiz.shuffle:
+            rng.shuffle(drawn)
+        else:
             drawn.sort(key=lambda q: (q.sort_order or 0, q.pk))
     else:
         drawn = pool
@@ -42,15 +53,46 @@ def quiz_snapshot(*, quiz: Quiz, rng: random.Random) -> list[dict]:
             {
                 "id": question.pk,
                 "kind": question.kind,
+                "level": question.level,
+                "lesson_id": question.lesson_id,
                 "prompt": clean_html(question.prompt),
                 "explanation": clean_html(question.explanation),
                 "choices": [
-                    {"id": c.pk, "text": clean_text(c.text), "correct": c.is_correct}
+                    {
+                        "id": c.pk,
+                        "text": clean_text(c.text),
+                        "correct": c.is_correct,
+                        "feedback": clean_text(c.feedback),
+                    }
                     for c in choices
                 ],
             }
         )
     return snapshot
+
+
+def item_rows(attempt: Attempt) -> tuple[list[AttemptItem], list[AttemptPick]]:
+    """The AttemptItem and AttemptPick rows of a submitted attempt, from its snapshot and
+    answers (graded again, purely)."""
+    answers = {int(q): frozenset(c) for q, c in (attempt.answers or {}).items()}
+    graded = grade(attempt.questions, answers, attempt.pass_mark)
+    items = [
+        AttemptItem(attempt_id=attempt.pk, question_id=r.question_id, correct=r.correct)
+        for r in graded.results
+    ]
+    picks = [
+        AttemptPick(attempt_id=attempt.pk, question_id=r.question_id, choice_id=choice)
+        for r in graded.results
+        for choice in sorted(r.chosen)
+    ]
+    return items, picks
+
+
+def record_items(attempt: Attempt) -> None:
+    """Write the attempt's item rows, with its grade (the caller's transaction)."""
+    items, picks = item_rows(attempt)
+    AttemptItem.objects.bulk_create(items)
+    AttemptPick.objects.bulk_create(picks)
 
 
 def _close_if_expired(attempt: Attempt, now) -> bool:
@@ -67,6 +109,7 @@ def _close_if_expired(attempt: Attempt, now) -> bool:
         result.passed,
     )
     attempt.save(update_fields=["answers", "submitted_at", "correct_count", "score", "passed"])
+    record_items(attempt)
     return True
 
 
@@ -79,6 +122,9 @@ def attempt_start(
     *, quiz: Quiz, user, since=None, rng: random.Random | None = None
 ) -> tuple[Attempt, bool]:
     """Return the learner's open attempt, or start a new one. `created` tells which.
+
+    A new attempt draws the questions this learner has not been served since `since` first,
+    then those served longest ago (assessments.drawing).
 
     Raises DomainError(CONFLICT) when no attempts are left, a cooldown is running or the
     quiz was never published. The quiz row is the published version (drafts live in
@@ -110,7 +156,12 @@ def attempt_start(
                 ErrorCode.CONFLICT,
                 f"You can retry this quiz after {ready_at:%H:%M} UTC.",
             )
-    questions = quiz_snapshot(quiz=quiz, rng=rng or random.SystemRandom())
+    served = last_served(
+        (a.started_at, a.questions)
+        for a in attempts
+        if counts_toward_limit(a.started_at, since=since)
+    )
+    questions = quiz_snapshot(quiz=quiz, rng=rng or random.SystemRandom(), served=served)
     if not questions:
         raise DomainError(ErrorCode.CONFLICT, "This quiz has no questions yet.")
     expires_at = (
@@ -156,4 +207,5 @@ def attempt_submit(*, attempt: Attempt, answers) -> Attempt:
     locked.score = result.score
     locked.passed = result.passed
     locked.save(update_fields=["answers", "submitted_at", "correct_count", "score", "passed"])
+    record_items(locked)
     return locked

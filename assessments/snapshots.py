@@ -5,8 +5,12 @@ without checks, so a snapshot missing its choices would answer 500 there.
 The snapshot (`services.quiz_snapshot` writes it) is a list of questions:
 
     [{"id": <question id>, "kind": "single" | "multiple" | "true_false" | "scenario",
+      "level": "application" | "recall", "lesson_id": <page id> | null,
       "prompt": "<html>", "explanation": "<html>",
-      "choices": [{"id": <choice id>, "text": "...", "correct": true | false}, ...]}, ...]
+      "choices": [{"id": <choice id>, "text": "...", "correct": true | false,
+                   "feedback": "..."}, ...]}, ...]
+
+`level`, `lesson_id` and `feedback` are absent from snapshots taken before questions had them.
 
 The answers (`attempt_submit` stores them) map a question id, as text, to the chosen choice
 ids of that question: {"12": [40, 41]}; null while the attempt is open.
@@ -14,11 +18,14 @@ ids of that question: {"12": [40, 41]}; null while the attempt is open.
 
 from typing import Any
 
-from assessments.models import Choice, Question, QuestionKind
+from wagtail.models import Page
+
+from assessments.models import Choice, Question, QuestionKind, QuestionLevel
 from lms.json_input import integer_limits, integer_problem, is_integer
 
 QUESTION_IDS = integer_limits(Question._meta.pk)
 CHOICE_IDS = integer_limits(Choice._meta.pk)
+PAGE_IDS = integer_limits(Page._meta.pk)
 ANSWERS_SHAPE = "must map question ids to lists of choice ids of that question"
 
 
@@ -44,6 +51,11 @@ def snapshot_problems(questions: Any, where: str) -> list[str]:
                 problems.append(f"{here}.{name}: is missing")
             elif not isinstance(question[name], str):
                 problems.append(f"{here}.{name}: must be text")
+        if "level" in question and question["level"] not in QuestionLevel.values:
+            problems.append(f"{here}.level: must be one of {', '.join(QuestionLevel.values)}")
+        lesson_id = question.get("lesson_id")
+        if lesson_id is not None and (problem := integer_problem(lesson_id, PAGE_IDS)):
+            problems.append(f"{here}.lesson_id: {problem}")
         problems += _choices_problems(question, here)
     return problems
 
@@ -82,6 +94,8 @@ def _choices_problems(question: dict, here: str) -> list[str]:
             problems.append(f"{there}.correct: is missing")
         elif not isinstance(choice["correct"], bool):
             problems.append(f"{there}.correct: must be true or false")
+        if "feedback" in choice and not isinstance(choice["feedback"], str):
+            problems.append(f"{there}.feedback: must be text")
     return problems
 
 

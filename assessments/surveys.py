@@ -122,11 +122,20 @@ def survey_submit(
 # --- The shift report -------------------------------------------------------------------------
 
 
+def scored(value: float, *, reversed: bool) -> float:
+    """An answer (or a mean of answers) as the reports score it: a reverse-worded statement
+    (agreeing is the less favourable view) counts 6 minus the answer, so that a higher score
+    is the more favourable view on every statement."""
+    return (SCALE[0] + SCALE[-1]) - value if reversed else value
+
+
 @dataclass(frozen=True)
 class Distribution:
-    """How many answered each point of the scale, 1 to 5."""
+    """How many answered each point of the scale, 1 to 5, as answered; `mean` is scored
+    (reversed for a reverse-worded statement: `scored`)."""
 
     counts: tuple[int, int, int, int, int]
+    reversed: bool = False
 
     @property
     def n(self) -> int:
@@ -136,7 +145,8 @@ class Distribution:
     def mean(self) -> float | None:
         if not self.n:
             return None
-        return sum(v * c for v, c in zip(SCALE, self.counts, strict=True)) / self.n
+        raw = sum(v * c for v, c in zip(SCALE, self.counts, strict=True)) / self.n
+        return scored(raw, reversed=self.reversed)
 
     @property
     def labelled(self) -> list[tuple[int, str, int]]:
@@ -156,6 +166,7 @@ class ItemShift:
     statement: str
     pre: Distribution | None
     post: Distribution | None
+    reversed: bool = False  # reverse-worded: means and shift are scored 6 minus the answer
 
     @property
     def suppressed(self) -> bool:
@@ -189,6 +200,10 @@ class SurveyReport:
         return self.pre_below or self.post_below
 
     @property
+    def has_reversed(self) -> bool:
+        return any(item.reversed for item in self.items)
+
+    @property
     def message(self) -> str:
         if not self.suppressed:
             return ""
@@ -206,7 +221,9 @@ class SurveyReport:
 
 
 def survey_shift(*, survey: Survey, users: QuerySet, min_group: int) -> SurveyReport:
-    """Per statement: the distributions, means and mean shift of `users`' answers.
+    """Per statement: the distributions, means and mean shift of `users`' answers; a
+    reverse-worded statement's means and shift are scored 6 minus the answer (`scored`), its
+    distribution stays as answered.
 
     `users` is an already scoped queryset (users, or their ids); nobody outside it is
     counted. Three queries whatever the size of the group: the statements, respondents per
@@ -243,14 +260,16 @@ def survey_shift(*, survey: Survey, users: QuerySet, min_group: int) -> SurveyRe
     ):
         counts.setdefault((item_id, phase), [0] * len(SCALE))[value - 1] += n
 
-    def pair(item_id: int) -> tuple[Distribution | None, Distribution | None]:
+    def pair(item: SurveyItem) -> tuple[Distribution | None, Distribution | None]:
         pre, post = (
-            Distribution(tuple(counts.get((item_id, phase), [0] * len(SCALE))))
+            Distribution(
+                tuple(counts.get((item.pk, phase), [0] * len(SCALE))), reversed=item.reversed
+            )
             for phase in (SurveyPhase.PRE, SurveyPhase.POST)
         )
         return (pre, post) if min(pre.n, post.n) >= min_group else (None, None)
 
-    pairs = {item.pk: pair(item.pk) for item in items}
+    pairs = {item.pk: pair(item) for item in items}
     return SurveyReport(
         survey=survey,
         min_group=min_group,
@@ -265,6 +284,7 @@ def survey_shift(*, survey: Survey, users: QuerySet, min_group: int) -> SurveyRe
                 statement=item.statement,
                 pre=pairs[item.pk][0],
                 post=pairs[item.pk][1],
+                reversed=item.reversed,
             )
             for number, item in enumerate(items, start=1)
         ],

@@ -19,6 +19,7 @@ from assessments.models import (
     Choice,
     Question,
     QuestionKind,
+    QuestionLevel,
     Quiz,
     Survey,
     SurveyItem,
@@ -102,6 +103,19 @@ def _check_module_blocks(data: dict, where: str) -> None:
         except (ValidationError, TypeError, AttributeError) as error:
             detail = error.messages[0] if isinstance(error, ValidationError) else str(error)
             raise CurriculumDataError(f"{where}: {name}: {detail}") from None
+def _check_question_keys(question: dict, slugs: set[str], where: str) -> None:
+    """`lesson` (a lesson slug of this module), `level` and each choice's plain-text
+    `feedback`. Files from before these keys load with no lesson and level recall;
+    `check_content` is what requires them."""
+    lesson = question.get("lesson")
+    if lesson is not None and lesson not in slugs:
+        raise CurriculumDataError(f"{where}: lesson '{lesson}' is not a lesson of this module")
+    if question.get("level", QuestionLevel.RECALL) not in QuestionLevel.values:
+        raise CurriculumDataError(f"{where}: level must be 'application' or 'recall'")
+    for index, choice in enumerate(question.get("choices") or [], start=1):
+        feedback = choice.get("feedback", "")
+        if not isinstance(feedback, str) or re.search(r"<[^>]+>", feedback):
+            raise CurriculumDataError(f"{where}: choice {index}: feedback is plain text")
 
 
 @dataclass
@@ -154,9 +168,11 @@ def validate_module(path: Path, data: dict) -> ModuleData:
     questions = data["quiz"]["questions"]
     if len(questions) < MIN_QUESTIONS:
         raise CurriculumDataError(f"{where}: quiz pool has fewer than {MIN_QUESTIONS} questions")
+    slugs = {lesson["slug"] for lesson in data["lessons"]}
     for number, question in enumerate(questions, start=1):
         if question["kind"] not in QuestionKind.values or not question.get("explanation"):
             raise CurriculumDataError(f"{where}: question {number} needs a kind and explanation")
+        _check_question_keys(question, slugs, f"{where}: question {number}")
         try:
             validate_question_choices(
                 question["kind"],
@@ -193,6 +209,8 @@ def validate_survey(path: Path, data: dict) -> dict:
             )
         if not isinstance(item.get("allow_comment", False), bool):
             raise CurriculumDataError(f"{where}: statement {number}: allow_comment is true/false")
+        if not isinstance(item.get("reversed", False), bool):
+            raise CurriculumDataError(f"{where}: statement {number}: reversed is true/false")
         if statement in seen:
             raise CurriculumDataError(f"{where}: statement {number} repeats an earlier one")
         seen.add(statement)
@@ -252,7 +270,8 @@ def _lesson_body(body: list[dict]) -> list[dict]:
     return raw
 
 
-def _create_quiz(data: dict) -> Quiz:
+def _create_quiz(data: dict, lessons: dict[str, LessonPage]) -> Quiz:
+    """The quiz and its pool; `lessons` maps the module's lesson slugs to their pages."""
     quiz = Quiz.objects.create(
         title=data["title"],
         pass_mark=data["pass_mark"],
@@ -267,11 +286,19 @@ def _create_quiz(data: dict) -> Quiz:
             quiz=quiz,
             sort_order=order,
             kind=item["kind"],
+            lesson=lessons.get(item.get("lesson")),
+            level=item.get("level", QuestionLevel.RECALL),
             prompt=item["prompt"],
             explanation=item["explanation"],
         )
         Choice.objects.bulk_create(
-            Choice(question=question, sort_order=i, text=c["text"], is_correct=bool(c["correct"]))
+            Choice(
+                question=question,
+                sort_order=i,
+                text=clean_text(c["text"]),
+                is_correct=bool(c["correct"]),
+                feedback=clean_text(c.get("feedback") or "").strip(),
+            )
             for i, c in enumerate(item["choices"])
         )
     quiz.save_revision().publish()  # so attempts can name the revision they were served from
@@ -286,6 +313,7 @@ def _create_survey(data: dict) -> Survey:
             sort_order=order,
             statement=clean_text(item["statement"]).strip(),
             allow_comment=bool(item.get("allow_comment", False)),
+            reversed=bool(item.get("reversed", False)),
         )
         for order, item in enumerate(data["items"])
     )
@@ -329,7 +357,8 @@ def load_curriculum(home: HomePage, directory: Path = DATA_DIR) -> tuple[Curricu
     for module in modules:
         m = module.data
         page = _child(curriculum, ModulePage, m["slug"])
-        if page is None:
+        new_module = page is None
+        if new_module:
             page = curriculum.add_child(
                 instance=ModulePage(
                     title=m["title"],
@@ -339,14 +368,15 @@ def load_curriculum(home: HomePage, directory: Path = DATA_DIR) -> tuple[Curricu
                     objectives=[{"type": "objective", "value": o} for o in m["objectives"]],
                     minutes=m["minutes"],
                     credit_hours=Decimal(str(m["credit_hours"])),
-                    quiz=_create_quiz(m["quiz"]),
                     **_module_blocks(m),
                 )
             )
             created += 1
+        lessons = {}
         for lesson in m["lessons"]:
-            if _child(page, LessonPage, lesson["slug"]) is None:
-                page.add_child(
+            lessons[lesson["slug"]] = _child(page, LessonPage, lesson["slug"])
+            if lessons[lesson["slug"]] is None:
+                lessons[lesson["slug"]] = page.add_child(
                     instance=LessonPage(
                         title=lesson["title"],
                         slug=lesson["slug"],
@@ -356,5 +386,8 @@ def load_curriculum(home: HomePage, directory: Path = DATA_DIR) -> tuple[Curricu
                     )
                 )
                 created += 1
+        if new_module:  # the quiz after the lessons, so its questions can name them
+            page.quiz = _create_quiz(m["quiz"], lessons)
+            page.save(update_fields=["quiz"])
     _attach_survey(curriculum, data.get("survey"))
     return curriculum, created

@@ -7,8 +7,9 @@ from wagtail.admin.menu import MenuItem
 from wagtail.admin.widgets import Button
 
 from authoring import report_views
+from authoring import item_analysis_views
 from authoring import views as exchange_views
-from authoring.permissions import user_can_exchange_curricula
+from authoring.permissions import user_can_exchange_curricula, user_can_read_item_analysis
 from courses.models import CurriculumPage
 from courses.permissions import user_can_view_scenario_report
 
@@ -30,6 +31,16 @@ def register_exchange_urls():
             "reports/scenario-choices/",
             report_views.scenario_report,
             name="authoring_scenario_report",
+        ),
+        path(
+            "reports/item-analysis/",
+            item_analysis_views.item_analysis_report,
+            name="authoring_item_analysis",
+        ),
+        path(
+            "reports/item-analysis.csv",
+            item_analysis_views.item_analysis_csv,
+            name="authoring_item_analysis_csv",
         ),
     ]
 
@@ -63,6 +74,22 @@ def register_import_menu_item():
         name="import-curriculum",
         icon_name="upload",
         order=290,
+    )
+
+
+class ItemAnalysisMenuItem(MenuItem):
+    def is_shown(self, request) -> bool:
+        return user_can_read_item_analysis(request.user)
+
+
+@hooks.register("register_reports_menu_item")
+def register_item_analysis_menu_item():
+    return ItemAnalysisMenuItem(
+        "Quiz item analysis",
+        reverse("authoring_item_analysis"),
+        name="item-analysis",
+        icon_name="tasks",
+        order=900,
     )
 
 

@@ -10,7 +10,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from assessments.models import Attempt
-from assessments.selectors import attempt_review
 from courses import serializers as s
 from courses.certificates.pdf import certificate_pdf_response
 from courses.models import Certificate, normalise_code
@@ -21,7 +20,7 @@ from courses.progress.selectors import (
     curricula_visible_to,
     curriculum_outlines,
     learner_progress,
-    module_attempts_left,
+    module_attempt_review,
     visible_lessons,
     visible_module_for_quiz,
 )
@@ -108,8 +107,25 @@ class AttemptSubmitView(APIView):
         attempt = services.module_quiz_submit(
             person=person, module=module, attempt=attempt, answers=request.data["answers"]
         )
-        left = module_attempts_left(person=person, module=module)
-        review = attempt_review(attempt, attempts_left=left)
+        review = module_attempt_review(person=person, module=module, attempt=attempt)
+        return Response(s.AttemptResultSerializer(review).data)
+
+
+class AttemptResultView(APIView):
+    @extend_schema(
+        responses={200: s.AttemptResultSerializer, **error_responses(401, 404, 409)},
+    )
+    def get(self, request, attempt_id: int):
+        """The result of one of the caller's submitted attempts, under the quiz's review
+        policy; an attempt still open answers 409."""
+        person = require_person(request.user)
+        attempt = get_object_or_404(Attempt.objects.filter(user=request.user), pk=attempt_id)
+        module = visible_module_for_quiz(request.user, attempt.quiz_id)
+        if module is None:
+            raise DomainError(ErrorCode.NOT_FOUND, "No such attempt.")
+        if not attempt.is_submitted:
+            raise DomainError(ErrorCode.CONFLICT, "This attempt has not been submitted yet.")
+        review = module_attempt_review(person=person, module=module, attempt=attempt)
         return Response(s.AttemptResultSerializer(review).data)
 
 

@@ -19,6 +19,11 @@ urlpatterns = [
         name="api-attempt-start",
     ),
     path(
+        "attempts/<id:attempt_id>/",
+        courses_api.AttemptResultView.as_view(),
+        name="api-attempt-result",
+    ),
+    path(
         "attempts/<id:attempt_id>/submit/",
         courses_api.AttemptSubmitView.as_view(),
         name="api-attempt-submit",

@@ -18,5 +18,6 @@ class CoursesConfig(AppConfig):
             models.Certificate,
             models.TrainingRecord,
             models.ScenarioPath,  # saved with every choice taken (courses.scenarios.services)
+            models.ReflectionAnswer,
         ):
             watch(model, scope=Scope.PERSON)

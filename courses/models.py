@@ -223,11 +223,13 @@ class LessonPage(LearnerPage):
     subpage_types: list[str] = []
 
     def get_context(self, request, *args, **kwargs):
+        from courses.reflections import reflections_of
         from courses.scenarios.selectors import scenario_states
 
         context = super().get_context(request, *args, **kwargs)
         if context["person"]:  # each branching scenario where this learner stands
             context["scenario_states"] = scenario_states(person=context["person"], lesson=self)
+            context["reflections"] = reflections_of(context["person"], self)
         progress = context["progress"]
         if progress:
             sequence = [(m, lesson) for m in progress.modules for lesson in m.outline.lessons]
@@ -333,6 +335,34 @@ class LessonProgress(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person} read {self.lesson}"
+
+
+REFLECTION_MAX_LENGTH = 5000
+
+
+class ReflectionAnswer(models.Model):
+    """A learner's private answer to one reflection prompt of a lesson (the block's id names
+    the prompt). Only its author reads it: no oversight page, report, export or trainer view
+    shows it; it is on their own transcript print-out and in the records file. Written and
+    rewritten by its author (`courses.reflections.reflection_save`)."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="reflections")
+    lesson = models.ForeignKey(LessonPage, on_delete=models.CASCADE, related_name="reflections")
+    block_id = models.CharField(max_length=64, help_text="The reflection prompt block's id.")
+    prompt = models.TextField(help_text="The prompt as it read when last answered.")
+    text = models.TextField(max_length=REFLECTION_MAX_LENGTH)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "lesson", "block_id"], name="reflection_once_per_prompt"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person}'s reflection in {self.lesson}"
 
 
 class ModuleCompletion(models.Model):

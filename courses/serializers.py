@@ -1,6 +1,7 @@
 """API shapes of API.md. Output serializers read the selector dataclasses; nothing here grades."""
 
 from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from lms.sanitize import clean_html, clean_text
@@ -107,12 +108,44 @@ class SubmitSerializer(serializers.Serializer):
     )
 
 
+class ReviewedChoiceSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    text = AuthorTextField()
+    chosen = serializers.BooleanField()
+    correct = serializers.BooleanField()
+    feedback = AuthorTextField()
+
+
 class QuestionResultSerializer(serializers.Serializer):
+    """One question of a result. `explanation`, `correct_choice_ids`, `chosen` and `choices`
+    appear only in a full review (assessments.review); a limited one has `id`, `correct` and
+    `lesson_id` alone."""
+
+    FULL_ONLY = ("explanation", "correct_choice_ids", "chosen", "choices")
+
     id = serializers.IntegerField()
     correct = serializers.BooleanField()
-    explanation = AuthorHtmlField()
-    chosen = serializers.ListField(child=serializers.IntegerField())
-    correct_choices = serializers.ListField(child=serializers.IntegerField())
+    lesson_id = serializers.IntegerField(allow_null=True)
+    explanation = AuthorHtmlField(required=False, help_text="Full review only.")
+    correct_choice_ids = serializers.ListField(
+        source="correct_choices",
+        child=serializers.IntegerField(),
+        required=False,
+        help_text="Full review only.",
+    )
+    chosen = serializers.ListField(
+        child=serializers.IntegerField(), required=False, help_text="Full review only."
+    )
+    choices = ReviewedChoiceSerializer(many=True, required=False, help_text="Full review only.")
+
+    def to_representation(self, instance):
+        if self.context.get("review") == "full":
+            return super().to_representation(instance)
+        return {
+            "id": instance.id,
+            "correct": instance.correct,
+            "lesson_id": instance.lesson_id,
+        }
 
 
 class AttemptResultSerializer(serializers.Serializer):
@@ -122,7 +155,14 @@ class AttemptResultSerializer(serializers.Serializer):
     correct_count = serializers.IntegerField()
     total = serializers.IntegerField()
     attempts_left = serializers.IntegerField()
-    questions = QuestionResultSerializer(many=True)
+    review = serializers.ChoiceField(choices=["full", "limited"])
+    questions = serializers.SerializerMethodField()
+
+    @extend_schema_field(QuestionResultSerializer(many=True))
+    def get_questions(self, review) -> list[dict]:
+        return QuestionResultSerializer(
+            review.questions, many=True, context={"review": review.review}
+        ).data
 
 
 class CertificateSerializer(serializers.Serializer):

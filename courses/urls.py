@@ -1,6 +1,6 @@
 from django.urls import path
 
-from courses import scenario_views, survey_views, views
+from courses import record_views, scenario_views, survey_views, views
 
 urlpatterns = [
     path("training/", views.my_training, name="my-training"),
@@ -18,6 +18,14 @@ urlpatterns = [
         name="scenario-restart",
     ),
     path("training/modules/<id:module_id>/job-aid/", views.module_job_aid, name="module-job-aid"),
+    path(
+        "training/lessons/<id:lesson_id>/reflections/",
+        record_views.reflection_submit,
+        name="reflection-save",
+    ),
+    path("training/transcript/", record_views.my_transcript, name="my-transcript"),
+    path("training/transcript.pdf", record_views.my_transcript_pdf, name="my-transcript-pdf"),
+    path("training/my-records.json", record_views.my_records, name="my-records"),
     path("training/quizzes/<id:quiz_id>/start/", views.quiz_start, name="quiz-start"),
     path("training/attempts/<id:attempt_id>/", views.attempt_take, name="attempt-take"),
     path("training/attempts/<id:attempt_id>/submit/", views.attempt_submit, name="attempt-submit"),

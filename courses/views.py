@@ -13,7 +13,6 @@ from django.views.decorators.http import require_GET, require_POST
 
 from assessments.form_answers import quiz_answers_from_form
 from assessments.models import Attempt
-from assessments.selectors import attempt_review
 from courses.certificates.pdf import certificate_pdf_response
 from courses.models import Certificate, ModulePage, normalise_code
 from courses.permissions import request_can_download_certificate, user_can_view_training_page
@@ -22,6 +21,7 @@ from courses.progress.selectors import (
     certificates_of,
     curricula_visible_to,
     learner_progress,
+    module_attempt_review,
     module_attempts_left,
     search_hits,
     search_training,
@@ -162,8 +162,17 @@ def attempt_result(request, attempt_id: int):
     attempt, module = _own_attempt(request, attempt_id)
     if not attempt.is_submitted:
         return redirect("attempt-take", attempt_id=attempt.pk)
-    left = module_attempts_left(person=require_person(request.user), module=module)
-    review = attempt_review(attempt, attempts_left=left)
+    review = module_attempt_review(
+        person=require_person(request.user), module=module, attempt=attempt
+    )
+    lessons = {
+        lesson.pk: lesson
+        for lesson in visible_lessons(request.user).filter(
+            pk__in={q.lesson_id for q in review.questions if q.lesson_id}
+        )
+    }
+    for question in review.questions:
+        question.lesson = lessons.get(question.lesson_id)
     return render(
         request,
         "courses/attempt_result.html",

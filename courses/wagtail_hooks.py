@@ -5,6 +5,7 @@ from django.http import Http404
 from wagtail import hooks
 
 from courses.permissions import user_can_view_document
+from courses.quiz_lessons import question_lesson_problems
 
 
 @hooks.register("before_serve_document")
@@ -17,3 +18,10 @@ def serve_documents_to_those_who_may_see_the_linking_page(document, request):
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     raise Http404("No such document.")
+
+
+@hooks.register("assessments_question_lesson_problems")
+def question_lessons_of_the_quiz_module(quiz, lessons):
+    """The quiz editor's rule (assessments.forms.QuizForm): a question names a lesson of the
+    quiz's module. A quiz no module uses yet keeps its questions' lessons in one module."""
+    return question_lesson_problems(quiz, lessons)

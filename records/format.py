@@ -5,7 +5,7 @@ The file (format `common-ground-records`, version 1) is one JSON object:
 
     {"format": "common-ground-records", "version": 1, "exported_at": "<ISO 8601>",
      "users": [...], "agencies": [...], "units": [...], "people": [...],
-     "assignments": [...], "attempts": [...], "lesson_progress": [...],
+     "assignments": [...], "attempts": [...], "lesson_progress": [...], "reflections": [...],
      "module_completions": [...], "curriculum_completions": [...], "certificates": [...],
      "training_records": [...], "survey_responses": [...], "reminders": [...],
      "audit_events": [...], "audit_chain_head": {"seq": N, "hash": "..."}}
@@ -24,7 +24,11 @@ or `import_curriculum`). Rows name it by stable keys, mapped to the local ids on
 - a quiz or survey by `[curriculum URL path, title]` (the curriculum whose module uses the
   quiz, or which offers the survey; "" when none does);
 - a survey statement by `[curriculum URL path, survey title, statement]`.
-An attempt's question snapshot is self-contained, so it is kept as it was; the quiz revision
+Reflections are learners' private answers to reflection prompts (`lesson`, the prompt block's
+`block_id`, the `prompt` as answered, `text`); this file is an operator's backup, not a view
+anyone reads. An attempt's item-analysis rows are not in the file: they are derived from its
+snapshot and answers on import. An attempt's question snapshot is self-contained, so it is
+kept as it was; the quiz revision
 it was served from is kept only when that revision exists locally, for that quiz.
 """
 
@@ -37,6 +41,7 @@ from courses.models import (
     CurriculumCompletion,
     LessonProgress,
     ModuleCompletion,
+    ReflectionAnswer,
     ReminderLog,
     TrainingRecord,
 )
@@ -54,6 +59,7 @@ SECTIONS = {
     "assignments": Assignment,
     "attempts": Attempt,
     "lesson_progress": LessonProgress,
+    "reflections": ReflectionAnswer,
     "module_completions": ModuleCompletion,
     "curriculum_completions": CurriculumCompletion,
     "certificates": Certificate,
@@ -62,6 +68,9 @@ SECTIONS = {
     "reminders": ReminderLog,
     "audit_events": AuditEvent,
 }
+
+# Sections added after version 1 was first written: a file without them has none.
+OPTIONAL_SECTIONS = ("reflections",)
 
 USER_FIELDS = [
     "id",

@@ -18,7 +18,8 @@ from django.core.exceptions import ValidationError
 from django.core.management.color import no_style
 from django.db import DataError, IntegrityError, connection, transaction
 
-from assessments.models import SurveyAnswer
+from assessments.models import AttemptItem, AttemptPick, SurveyAnswer
+from assessments.services import item_rows
 from assessments.snapshots import answers_problems, snapshot_problems
 from lms.audit import Action, append_moved_events, record_event, verify_chain
 from lms.json_input import JsonInputError, integer_limits, integer_problem, is_integer, load_json
@@ -27,6 +28,7 @@ from lms.page_cache import content_changed
 from records.format import (
     CONTENT_REFERENCES,
     FORMAT,
+    OPTIONAL_SECTIONS,
     SECTIONS,
     VERSION,
     RecordsError,
@@ -53,6 +55,8 @@ def parse_records(raw: bytes | str) -> dict:
         raise RecordsError(
             [f"Records file version {data.get('version')!r} is not supported (only {VERSION})."]
         )
+    for name in OPTIONAL_SECTIONS:  # files written before these sections existed
+        data.setdefault(name, [])
     missing = [
         f'"{name}" is missing or not a list.'
         for name in SECTIONS
@@ -332,7 +336,11 @@ def _write(name: str, rows: Iterator[tuple[Any, dict]]) -> None:
             elif name == "survey_responses":
                 obj.survey_id = extras["survey"]
         model.objects.bulk_create(objs)
-        if name == "users":
+        if name == "attempts":  # item analysis rows are derived from the snapshot and answers
+            rows = [item_rows(obj) for obj in objs if obj.submitted_at is not None]
+            AttemptItem.objects.bulk_create(item for items, _ in rows for item in items)
+            AttemptPick.objects.bulk_create(pick for _, picks in rows for pick in picks)
+        elif name == "users":
             through = model.groups.through
             through.objects.bulk_create(
                 through(user_id=obj.pk, group_id=group)

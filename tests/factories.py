@@ -164,7 +164,15 @@ class LessonPageFactory(_PageFactory):
     slug = factory.Sequence(lambda n: f"lesson-{n}")
     summary = "A test lesson."
     minutes = 10
-    body = factory.LazyFunction(lambda: [{"type": "rich_text", "value": "<p>Lesson text.</p>"}])
+    body = factory.LazyFunction(
+        lambda: [
+            {"type": "rich_text", "value": "<p>Lesson text.</p>"},
+            {
+                "type": "reflection_prompt",
+                "value": {"prompt": "When did a conversation change how a call went?"},
+            },
+        ]
+    )
 
     class Meta:
         model = LessonPage
@@ -221,6 +229,10 @@ def add_module(
     module = ModuleBundle(
         page=page, lessons=[LessonPageFactory(parent=page) for _ in range(lessons)]
     )
+    if quiz and module.lessons:  # each question names a lesson of its module, in turn
+        for index, question in enumerate(quiz.questions.order_by("sort_order", "pk")):
+            question.lesson = module.lessons[index % len(module.lessons)]
+            question.save(update_fields=["lesson"])
     bundle.modules.append(module)
     return module
 

@@ -40,7 +40,7 @@ from authoring.exchange.format import (
 from courses.models import CurriculumPage, HomePage, LessonPage, ModulePage
 from lms.errors import ErrorCode
 from lms.json_input import JsonInputError, integer_limits, integer_problem, load_json
-from lms.sanitize import clean_html
+from lms.sanitize import clean_html, clean_text
 
 SORT_ORDERS = integer_limits(Question._meta.get_field("sort_order"))
 
@@ -253,14 +253,15 @@ def _check_body(raw: Any, where: str, images: dict, documents: dict) -> list:
     return map_raw(LessonPage.body.field.stream_block, raw, leaf, where)
 
 
-def _check_quiz(data: dict, where: str, problems: _Problems) -> dict | None:
+def _check_quiz(data: dict, where: str, problems: _Problems, slugs: set) -> dict | None:
+    """The quiz; `slugs` are the module's lesson slugs, which its questions' `lesson` names."""
     optional = set(QUIZ_FIELDS) - {"title", "pass_mark", "max_attempts"}
     fields_ = problems.check(_fields, Quiz, data, QUIZ_FIELDS, where, optional=optional)
     questions = _list(data, "questions", where)
     if not questions:
         raise ExchangeError("a quiz needs at least one question", where=f"{where}.questions")
     checked = [
-        problems.check(_check_question, question, f"{where}.questions[{q_index}]", q_index)
+        problems.check(_check_question, question, f"{where}.questions[{q_index}]", q_index, slugs)
         for q_index, question in enumerate(questions)
     ]
     if fields_ is None or None in checked:
@@ -273,16 +274,31 @@ def _check_quiz(data: dict, where: str, problems: _Problems) -> dict | None:
     return {"fields": fields_, "questions": checked}
 
 
-def _check_question(question: Any, here: str, q_index: int) -> dict:
+def _check_question(question: Any, here: str, q_index: int, slugs: set) -> dict:
+    """A question; its `lesson` (a slug of the module's lessons, or null: documents from
+    before questions named one) is kept as `lesson_slug` for the writer to resolve."""
     question = _object(question, here)
-    values = _fields(Question, question, ["kind", "prompt", "explanation"], here)
+    values = _fields(
+        Question, question, ["kind", "level", "prompt", "explanation"], here, optional={"level"}
+    )
     values["prompt"] = clean_html(values["prompt"])
     values["explanation"] = clean_html(values["explanation"])
     values["sort_order"] = _sort_order(question, q_index, here)
+    lesson = question.get("lesson")
+    if lesson is not None and (not isinstance(lesson, str) or lesson not in slugs):
+        raise ExchangeError(f"{lesson!r} is not a lesson of this module", where=f"{here}.lesson")
     choices = []
     for c_index, choice in enumerate(_list(question, "choices", here)):
         there = f"{here}.choices[{c_index}]"
-        values_ = _fields(Choice, _object(choice, there), ["text", "is_correct"], there)
+        values_ = _fields(
+            Choice,
+            _object(choice, there),
+            ["text", "is_correct", "feedback"],
+            there,
+            optional={"feedback"},
+        )
+        if "feedback" in values_:
+            values_["feedback"] = clean_text(values_["feedback"])
         choices.append({**values_, "sort_order": _sort_order(choice, c_index, there)})
     try:
         validate_question_choices(
@@ -290,7 +306,7 @@ def _check_question(question: Any, here: str, q_index: int) -> dict:
         )
     except ValidationError as error:
         raise ExchangeError(" ".join(error.messages), where=f"{here}.choices") from None
-    return {"fields": values, "choices": choices}
+    return {"fields": values, "lesson_slug": lesson, "choices": choices}
 
 
 def _sort_order(data: dict, default: int, where: str) -> int:
@@ -318,9 +334,9 @@ def _check_survey(data: Any) -> dict | None:
                 **_fields(
                     item_model,
                     _object(item, f"survey.items[{i}]"),
-                    ["statement", "allow_comment"],
+                    ["statement", "allow_comment", "reversed"],
                     f"survey.items[{i}]",
-                    optional={"allow_comment"},
+                    optional={"allow_comment", "reversed"},
                 ),
                 "sort_order": _sort_order(item, i, f"survey.items[{i}]"),
             }
@@ -340,8 +356,12 @@ def _check_module(
     sources = problems.check(_check_sources, data, where)
     job_aid = problems.check(_check_job_aid, data, where)
     if "quiz" in data and data["quiz"] is not None:
+        raw_lessons = data.get("lessons") if isinstance(data.get("lessons"), list) else []
+        slugs = {lsn.get("slug") for lsn in raw_lessons if isinstance(lsn, dict)}
         quiz = problems.check(
-            lambda: _check_quiz(_object(data["quiz"], f"{where}.quiz"), f"{where}.quiz", problems)
+            lambda: _check_quiz(
+                _object(data["quiz"], f"{where}.quiz"), f"{where}.quiz", problems, slugs
+            )
         )
         quiz_ok = quiz is not None
     else:

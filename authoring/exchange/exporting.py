@@ -67,18 +67,27 @@ class _MediaExport:
         return found[pk]["ref"]
 
 
-def _export_quiz(quiz: Quiz) -> dict:
+def _export_quiz(quiz: Quiz, lesson_slugs: dict[int, str]) -> dict:
+    """The quiz and its pool; a question's lesson by its slug among `lesson_slugs` (the
+    module's live lessons), or None."""
     questions = quiz.questions.order_by("sort_order", "pk").prefetch_related("choices")
     return {
         **{name: getattr(quiz, name) for name in QUIZ_FIELDS},
         "questions": [
             {
                 "kind": question.kind,
+                "lesson": lesson_slugs.get(question.lesson_id),
+                "level": question.level,
                 "prompt": question.prompt,
                 "explanation": question.explanation,
                 "sort_order": question.sort_order,
                 "choices": [
-                    {"text": c.text, "is_correct": c.is_correct, "sort_order": c.sort_order}
+                    {
+                        "text": c.text,
+                        "is_correct": c.is_correct,
+                        "feedback": c.feedback,
+                        "sort_order": c.sort_order,
+                    }
                     for c in sorted(question.choices.all(), key=lambda c: (c.sort_order, c.pk))
                 ],
             }
@@ -118,7 +127,12 @@ def _export_survey(survey) -> dict:
         "title": survey.title,
         "intro": survey.intro,
         "items": [
-            {"statement": i.statement, "allow_comment": i.allow_comment, "sort_order": i.sort_order}
+            {
+                "statement": i.statement,
+                "allow_comment": i.allow_comment,
+                "reversed": i.reversed,
+                "sort_order": i.sort_order,
+            }
             for i in survey.items.order_by("sort_order", "pk")
         ],
     }
@@ -134,9 +148,8 @@ def export_curriculum(curriculum: CurriculumPage) -> dict:
     live_modules = ModulePage.objects.live().child_of(curriculum).select_related("quiz")
     for m_index, module in enumerate(live_modules.order_by("number", "path")):
         lessons = []
-        for l_index, lesson in enumerate(
-            LessonPage.objects.live().child_of(module).order_by("path")
-        ):
+        live_lessons = list(LessonPage.objects.live().child_of(module).order_by("path"))
+        for l_index, lesson in enumerate(live_lessons):
             where = f"modules[{m_index}].lessons[{l_index}].body"
             lessons.append(
                 {
@@ -156,7 +169,9 @@ def export_curriculum(curriculum: CurriculumPage) -> dict:
                 "objectives": [item["value"] for item in module.objectives.raw_data],
                 "minutes": module.minutes,
                 "credit_hours": str(module.credit_hours),
-                "quiz": _export_quiz(module.quiz) if module.quiz else None,
+                "quiz": _export_quiz(module.quiz, {lsn.pk: lsn.slug for lsn in live_lessons})
+                if module.quiz
+                else None,
                 "lessons": lessons,
                 "sources": export_sources(module),
                 "job_aid": export_job_aid(module),

@@ -22,6 +22,7 @@ QUIZ_FIELDS = (
     "time_limit_minutes",
     "questions_per_attempt",
     "shuffle",
+    "review_policy",
 )
 SURVEY_SETTINGS = ("pre_survey_before_module", "post_survey_after_module")
 

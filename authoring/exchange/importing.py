@@ -57,10 +57,13 @@ def _store_files(rows: list[tuple[models.Model, bytes]]) -> None:
         raise
 
 
-def _create_quiz(quiz: dict, actor) -> Quiz:
+def _create_quiz(quiz: dict, actor, lessons: dict[str, LessonPage]) -> Quiz:
+    """The quiz and its pool; `lessons` maps the module's lesson slugs to their new pages."""
     row = Quiz.objects.create(**quiz["fields"])
     for question in quiz["questions"]:
-        saved = Question.objects.create(quiz=row, **question["fields"])
+        saved = Question.objects.create(
+            quiz=row, lesson=lessons.get(question["lesson_slug"]), **question["fields"]
+        )
         for choice in question["choices"]:
             Choice.objects.create(question=saved, **choice)
     row.save_revision(user=actor).publish(user=actor)  # attempts name the revision served
@@ -118,10 +121,15 @@ def _write(plan: Plan, home: HomePage, actor) -> CurriculumPage:
         extra["survey"] = _create_survey(plan.survey, actor)
     curriculum = _add_child(home, CurriculumPage(**plan.curriculum, **extra), "curriculum")
     for m_index, module in enumerate(plan.modules):
-        quiz = _create_quiz(module.quiz, actor) if module.quiz else None
-        page = _add_child(curriculum, ModulePage(**module.fields, quiz=quiz), f"modules[{m_index}]")
+        page = _add_child(curriculum, ModulePage(**module.fields), f"modules[{m_index}]")
+        lessons = {}
         for lesson in module.lessons:
-            _add_child(page, LessonPage(**lesson.fields, body=bodies[id(lesson)]), lesson.where)
+            lessons[lesson.fields["slug"]] = _add_child(
+                page, LessonPage(**lesson.fields, body=bodies[id(lesson)]), lesson.where
+            )
+        if module.quiz:  # after the lessons, so its questions can name them
+            page.quiz = _create_quiz(module.quiz, actor, lessons)
+            page.save(update_fields=["quiz"])
     record_event(
         action=Action.CURRICULUM_IMPORTED,
         actor=actor,

@@ -16,7 +16,15 @@ from django.utils import timezone
 from wagtail.models import Page
 
 from assessments.models import Attempt, Quiz, Survey, SurveyPhase, SurveyResponse
-from assessments.selectors import attempts_left, counts_toward_limit, quiz_attempts_left
+from assessments.review import QuizStanding
+from assessments.selectors import (
+    AttemptReview,
+    attempt_review,
+    attempts_left,
+    counts_toward_limit,
+    quiz_attempts_left,
+    quiz_standing,
+)
 from assessments.services import TIME_LIMIT_GRACE
 from courses.models import (
     Assignment,
@@ -417,6 +425,26 @@ def module_attempts_left(*, person: Person, module: ModulePage, now=None) -> int
     )
     since = cycle_at(record, now or timezone.now()).since
     return quiz_attempts_left(quiz=module.quiz, user=person.user, since=since)
+
+
+def module_quiz_standing(*, person: Person, module: ModulePage, now=None) -> QuizStanding:
+    """The person's standing in the module's quiz in their current certification cycle
+    (attempts left, passed, an attempt open): what the review policy goes by. Two queries."""
+    record = (
+        TrainingRecord.objects.filter(person=person, curriculum=curriculum_of(module))
+        .select_related("certificate")
+        .first()
+    )
+    since = cycle_at(record, now or timezone.now()).since
+    return quiz_standing(quiz=module.quiz, user=person.user, since=since)
+
+
+def module_attempt_review(*, person: Person, module: ModulePage, attempt: Attempt) -> AttemptReview:
+    """A submitted attempt at the module's quiz as its learner may see it now (the review
+    policy: assessments.review). Every learner-facing read of an attempt goes through here."""
+    standing = module_quiz_standing(person=person, module=module)
+    attempt.quiz = module.quiz
+    return attempt_review(attempt, standing=standing, policy=module.quiz.review_policy)
 
 
 def certificates_of(person: Person) -> QuerySet[Certificate]:

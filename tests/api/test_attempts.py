@@ -403,15 +403,26 @@ def test_result_after_recertification_counts_only_this_cycles_attempts(
     assert learner_api.post(start_url(module.quiz.pk)).status_code == 409
 
 
-def test_result_reveals_right_choices_only_after_submission(learner_api, ready):
+def test_result_reveals_right_choices_only_once_review_is_allowed(learner_api, ready):
+    """Under the default policy a failed attempt with attempts left is a limited review; the
+    last attempt used opens the full one, for every attempt."""
     served = start(learner_api, ready)
     body = learner_api.post(
         submit_url(served["id"]), {"answers": wrong_answers(served["questions"])}, format="json"
     ).json()
-    right = correct_answers(served["questions"])
+    assert body["review"] == "limited"
     for question in body["questions"]:
+        assert set(question) == {"id", "correct", "lesson_id"}
+    for _ in range(2):
+        again = start(learner_api, ready)
+        last = learner_api.post(
+            submit_url(again["id"]), {"answers": wrong_answers(again["questions"])}, format="json"
+        ).json()
+    assert last["review"] == "full"
+    right = correct_answers(again["questions"])
+    for question in last["questions"]:
         assert question["correct"] is False
-        assert question["correct_choices"] == right[str(question["id"])]
+        assert question["correct_choice_ids"] == right[str(question["id"])]
 
 
 # --- Query counts ----------------------------------------------------------------------------

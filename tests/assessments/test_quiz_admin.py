@@ -9,6 +9,7 @@ from wagtail.models import WorkflowState
 from wagtail.test.utils.form_data import inline_formset, nested_form_data
 
 from assessments.models import Attempt, Question, Quiz
+from assessments.review import QuizStanding
 from assessments.selectors import attempt_review
 from courses.models import ModuleCompletion
 from lms.audit import Action
@@ -24,6 +25,8 @@ from tests.helpers import (
 )
 
 pytestmark = pytest.mark.django_db
+
+PASSED = QuizStanding(attempts_left=2, passed=True, open_attempt=False)
 
 
 @pytest.fixture
@@ -180,6 +183,8 @@ def test_growing_the_pool_lets_the_draw_grow_with_it(trainer_client, quiz):
             {
                 "questions-4": {
                     "kind": "true_false",
+                    "lesson": str(quiz.questions.first().lesson_id),
+                    "level": "recall",
                     "prompt": "<p>Officers may record in public.</p>",
                     "explanation": "<p>Yes, within policy.</p>",
                     "ORDER": "5",
@@ -203,9 +208,11 @@ def test_growing_the_pool_lets_the_draw_grow_with_it(trainer_client, quiz):
     assert len(draft.questions.all()) == 5
 
 
-def quiz_create_data(**overrides) -> dict:
+def quiz_create_data(lesson, **overrides) -> dict:
     question = {
         "kind": "single",
+        "lesson": str(lesson.pk),
+        "level": "application",
         "prompt": "<p>What comes first at a scene?</p>",
         "explanation": "<p>Safety first.</p>",
         "choices": inline_formset(
@@ -220,14 +227,15 @@ def quiz_create_data(**overrides) -> dict:
         "time_limit_minutes": "",
         "questions_per_attempt": "",
         "shuffle": "on",
+        "review_policy": "after_pass_or_last",
         "questions": inline_formset([question], min=1),
     }
     data.update(overrides)
     return nested_form_data(data)
 
 
-def test_trainer_creates_a_quiz_and_submits_it_for_review(trainer_client, trainer):
-    data = quiz_create_data()
+def test_trainer_creates_a_quiz_and_submits_it_for_review(trainer_client, trainer, module):
+    data = quiz_create_data(module.lessons[0])
     data["action-submit"] = "1"
     response = trainer_client.post(quiz_url("add"), data)
 
@@ -239,8 +247,8 @@ def test_trainer_creates_a_quiz_and_submits_it_for_review(trainer_client, traine
     assert quiz.questions.get().choices.filter(is_correct=True).count() == 1
 
 
-def test_creating_a_rule_breaking_quiz_is_refused(trainer_client):
-    data = quiz_create_data()
+def test_creating_a_rule_breaking_quiz_is_refused(trainer_client, module):
+    data = quiz_create_data(module.lessons[0])
     data["questions-0-choices-1-is_correct"] = "on"
     response = trainer_client.post(quiz_url("add"), data)
     assert response.status_code == 200
@@ -359,7 +367,7 @@ def test_published_change_leaves_past_attempts_and_completions_as_they_were(
     attempt = pass_module(learner, module)
     served_revision = quiz.live_revision_id
     assert attempt.quiz_revision_id == served_revision
-    review_before = attempt_review(attempt, attempts_left=2)
+    review_before = attempt_review(attempt, standing=PASSED, policy=quiz.review_policy)
     snapshot_before = attempt.questions
 
     # Every right answer made wrong, the first prompt and a choice reworded, a question removed.
@@ -381,7 +389,7 @@ def test_published_change_leaves_past_attempts_and_completions_as_they_were(
     assert stored.questions == snapshot_before
     assert (stored.score, stored.passed, stored.correct_count) == (100, True, 4)
     assert stored.quiz_revision_id == served_revision
-    assert attempt_review(stored, attempts_left=2) == review_before
+    assert attempt_review(stored, standing=PASSED, policy=quiz.review_policy) == review_before
     assert ModuleCompletion.objects.get(person=learner, module=module.page).attempt_id == attempt.pk
     assert correct_answers(stored.questions) != stored.answers  # the live pool has changed
 
@@ -389,3 +397,50 @@ def test_published_change_leaves_past_attempts_and_completions_as_they_were(
     page = learner_client.get(reverse("attempt-result", args=[attempt.pk])).content.decode()
     assert "Reworded" not in page
     assert "which option applies?" in page
+
+
+# --- Each question names a lesson of the quiz's module ----------------------------------------
+
+
+def test_a_question_without_a_lesson_is_refused(trainer_client, quiz):
+    data = quiz_form(trainer_client, quiz)
+    data["questions-0-lesson"] = ""
+    before = quiz.latest_revision_id
+
+    response = edit(trainer_client, quiz, data)
+
+    assert response.status_code == 200
+    assert any("Question 1: choose the lesson that teaches it" in e for e in form_errors(response))
+    assert Quiz.objects.get(pk=quiz.pk).latest_revision_id == before
+
+
+def test_a_lesson_of_another_module_is_refused(trainer_client, quiz, curriculum):
+    other_lesson = curriculum.modules[1].lessons[0]
+    data = quiz_form(trainer_client, quiz)
+    data["questions-1-lesson"] = str(other_lesson.pk)
+    before = quiz.latest_revision_id
+
+    response = edit(trainer_client, quiz, data)
+
+    assert response.status_code == 200
+    message = f"Question 2: “{other_lesson.title}” is not a lesson of this quiz's module"
+    assert any(message in e for e in form_errors(response))
+    assert Quiz.objects.get(pk=quiz.pk).latest_revision_id == before
+
+
+def test_the_editor_saves_lesson_level_feedback_and_review_policy(trainer_client, quiz, module):
+    data = quiz_form(trainer_client, quiz)
+    data["questions-0-lesson"] = str(module.lessons[1].pk)
+    data["questions-0-level"] = "application"
+    data["questions-0-choices-1-feedback"] = "Paperwork waits until the scene is safe."
+    data["review_policy"] = "never"
+
+    response = edit(trainer_client, quiz, data)
+
+    assert response.status_code == 302, form_errors(response)
+    draft = Quiz.objects.get(pk=quiz.pk).get_latest_revision_as_object()
+    assert draft.review_policy == "never"
+    first = min(draft.questions.all(), key=lambda q: q.sort_order)
+    assert (first.lesson_id, first.level) == (module.lessons[1].pk, "application")
+    feedback = [c.feedback for c in first.choices.all()]
+    assert "Paperwork waits until the scene is safe." in feedback

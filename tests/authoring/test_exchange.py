@@ -463,10 +463,37 @@ MALFORMED = {
         "modules[0].quiz.questions_per_attempt: the pool has only 4 questions",
     ),
     "duplicate lesson slug": (
-        lambda d: d["modules"][0]["lessons"][1].update(slug=d["modules"][0]["lessons"][0]["slug"]),
+        lambda d: _rename_lesson(d, 0, 1, d["modules"][0]["lessons"][0]["slug"]),
         "modules[0].lessons[1].slug: ",
     ),
+    "a question naming a lesson of another module": (
+        lambda d: d["modules"][0]["quiz"]["questions"][0].update(
+            lesson=d["modules"][1]["lessons"][0]["slug"]
+        ),
+        "modules[0].quiz.questions[0].lesson: ",
+    ),
+    "a level that is not one": (
+        lambda d: d["modules"][0]["quiz"]["questions"][0].update(level="expert"),
+        "modules[0].quiz.questions[0].level: ",
+    ),
+    "feedback that is not text": (
+        lambda d: d["modules"][0]["quiz"]["questions"][0]["choices"][0].update(feedback=3),
+        "modules[0].quiz.questions[0].choices[0].feedback: ",
+    ),
+    "a review policy that is not one": (
+        lambda d: d["modules"][0]["quiz"].update(review_policy="sometimes"),
+        "modules[0].quiz.review_policy: ",
+    ),
 }
+
+
+def _rename_lesson(data: dict, module: int, lesson: int, slug: str) -> None:
+    """A lesson's slug changed, and the questions naming it with it."""
+    old = data["modules"][module]["lessons"][lesson]["slug"]
+    data["modules"][module]["lessons"][lesson]["slug"] = slug
+    for question in data["modules"][module]["quiz"]["questions"]:
+        if question["lesson"] == old:
+            question["lesson"] = slug
 
 
 @pytest.mark.parametrize("case", MALFORMED, ids=list(MALFORMED))
@@ -817,3 +844,38 @@ def test_sources_and_job_aid_are_exported_as_plain_data(media_curriculum):
     body = module["lessons"][0]["body"]
     assert body[-1]["type"] == "branching_scenario"
     assert body[-1]["value"]["title"] == "The box cutter on Alder Court"
+
+
+def test_questions_keep_their_lesson_level_feedback_and_review_policy_through_the_exchange(
+    curriculum, home
+):
+    module = curriculum.modules[0]
+    quiz = module.quiz
+    quiz.review_policy = "immediately"
+    quiz.save()
+    question = quiz.questions.order_by("sort_order").first()
+    question.lesson, question.level = module.lessons[1], "application"
+    question.save()
+    choice = question.choices.order_by("sort_order").last()
+    choice.feedback = "Paperwork can wait; safety cannot."
+    choice.save()
+
+    data = roundtrip_json(export_curriculum(curriculum.page))
+    exported_question = data["modules"][0]["quiz"]["questions"][0]
+    assert exported_question["lesson"] == module.lessons[1].slug
+    assert exported_question["level"] == "application"
+    assert exported_question["choices"][-1]["feedback"] == "Paperwork can wait; safety cannot."
+    data["curriculum"]["slug"] = NEW_SLUG
+    imported = import_curriculum(data, home=home)
+
+    new_module = ModulePage.objects.child_of(imported).get(number=module.page.number)
+    new_quiz = new_module.quiz
+    assert new_quiz.pk != quiz.pk and new_quiz.review_policy == "immediately"
+    new_question = new_quiz.questions.order_by("sort_order").first()
+    assert new_question.lesson.get_parent().pk == new_module.pk  # the copy's lesson, by slug
+    assert new_question.lesson.slug == module.lessons[1].slug
+    assert new_question.level == "application"
+    assert (
+        new_question.choices.order_by("sort_order").last().feedback
+        == "Paperwork can wait; safety cannot."
+    )

@@ -18,6 +18,7 @@ from authoring.curriculum_data import (
     CurriculumDataError,
     load_curriculum,
     read_curriculum,
+    read_survey,
     validate_module,
 )
 from courses.models import Assignment, CurriculumPage, HomePage, LessonPage, ModulePage
@@ -105,6 +106,18 @@ def break_unknown_kind(data):
     data["quiz"]["questions"][0]["kind"] = "essay"
 
 
+def break_lesson_of_no_such_slug(data):
+    data["quiz"]["questions"][0]["lesson"] = "a-lesson-of-another-module"
+
+
+def break_unknown_level(data):
+    data["quiz"]["questions"][0]["level"] = "expert"
+
+
+def break_html_feedback(data):
+    data["quiz"]["questions"][0]["choices"][0]["feedback"] = "<b>Because</b>"
+
+
 @pytest.mark.parametrize(
     "breaker",
     [
@@ -119,6 +132,9 @@ def break_unknown_kind(data):
         break_true_false_texts,
         break_missing_explanation,
         break_unknown_kind,
+        break_lesson_of_no_such_slug,
+        break_unknown_level,
+        break_html_feedback,
     ],
 )
 def test_module_file_that_breaks_the_format_is_rejected_naming_the_file(module_data, breaker):
@@ -188,6 +204,57 @@ def test_load_sanitises_lesson_html(tmp_path, module_data, home):
     html = str(lesson.body.raw_data[0]["value"])
     assert "onclick" not in html
     assert "javascript:" not in html
+
+
+def test_load_gives_questions_their_lesson_level_and_feedback(tmp_path, module_data, home):
+    """The quiz is created after the lessons, so a question's `lesson:` slug names its page;
+    questions without the keys (files from before them) load with no lesson, level recall."""
+    questions = module_data["quiz"]["questions"]
+    slugs = [lesson["slug"] for lesson in module_data["lessons"]]
+    questions[0].update(lesson=slugs[1], level="application")
+    questions[0]["choices"][0]["feedback"] = "Why this one: it keeps everyone safe."
+    for question in questions[1:]:
+        for key in ("lesson", "level"):
+            question.pop(key, None)
+    write_curriculum(tmp_path, [module_data])
+    curriculum, _ = load_curriculum(home, tmp_path)
+
+    module = ModulePage.objects.child_of(curriculum).get()
+    first, second = module.quiz.questions.order_by("sort_order")[:2]
+    assert first.lesson.slug == slugs[1] and first.lesson.get_parent().pk == module.pk
+    assert first.level == "application"
+    assert first.choices.order_by("sort_order")[0].feedback == (
+        "Why this one: it keeps everyone safe."
+    )
+    assert (second.lesson, second.level) == (None, "recall")
+
+
+def test_survey_statements_load_reversed(tmp_path, module_data, home):
+    write_curriculum(tmp_path, [module_data])
+    (tmp_path / "survey.yaml").write_text((DATA_DIR / "survey.yaml").read_text())
+    curriculum, _ = load_curriculum(home, tmp_path)
+    shipped = yaml.safe_load((DATA_DIR / "survey.yaml").read_text())["items"]
+    expected = {i["statement"] for i in shipped if i.get("reversed")}
+    assert len(expected) >= 2
+    items = curriculum.survey.items.all()
+    assert {i.statement for i in items if i.reversed} == expected
+
+
+def test_survey_file_with_a_reversed_flag_that_is_not_true_or_false_is_rejected(tmp_path):
+    (tmp_path / "survey.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "title": "S",
+                "items": [
+                    {"statement": "One."},
+                    {"statement": "Two."},
+                    {"statement": "Three.", "reversed": "yes"},
+                ],
+            }
+        )
+    )
+    with pytest.raises(CurriculumDataError, match="reversed is true/false"):
+        read_survey(tmp_path)
 
 
 # --- seed_demo -------------------------------------------------------------------------------

@@ -197,11 +197,12 @@ def test_the_form_needs_a_signed_in_learner(client, curriculum, survey):
 # --- The data file and the demo seed ------------------------------------------------------------
 
 
-def test_the_shipped_survey_has_ten_plain_statements_two_with_comments():
+def test_the_shipped_survey_has_twelve_plain_statements_two_with_comments_two_reversed():
     curriculum, _ = read_curriculum()
     survey = curriculum["survey"]
-    assert len(survey["items"]) == 10
+    assert len(survey["items"]) == 12
     assert sum(1 for item in survey["items"] if item.get("allow_comment")) == 2
+    assert sum(1 for item in survey["items"] if item.get("reversed")) == 2
     assert all("<" not in item["statement"] for item in survey["items"])
 
 
@@ -228,7 +229,8 @@ def test_seed_attaches_the_survey_and_answers_it_for_demo_learners_once(client, 
     curriculum = CurriculumPage.objects.get(slug="building-relationships")
     survey = curriculum.survey
     assert survey is not None and survey.live
-    assert survey.items.count() == 10
+    assert survey.items.count() == 12
+    assert survey.items.filter(reversed=True).count() == 2
     assert survey.live_revision_id is not None
     pre = SurveyResponse.objects.filter(survey=survey, phase=SurveyPhase.PRE)
     post = SurveyResponse.objects.filter(survey=survey, phase=SurveyPhase.POST)

@@ -318,6 +318,9 @@ def test_a_rolled_back_write_renews_nothing(learner, curriculum, agency_a, agenc
 
 # (file, enclosing function, method): why every cached page stays right.
 SILENT_WRITES = {
+    ("assessments/services.py", "record_items", "bulk_create"): (
+        "item-analysis rows, shown on no cached page (the report is not cached)"
+    ),
     ("lms/roster.py", "_write", "bulk_update"): (
         "import_roster renews the content version when its transaction commits"
     ),
@@ -423,6 +426,8 @@ NOT_ON_CACHED_PAGES = {
     "assessments.SurveyAnswer": "shown only in the survey report, which is not cached",
     "courses.ReminderLog": "which reminders were sent: shown on no page",
     "courses.ScenarioChoice": "written with its path, saved after it (the path is watched)",
+    "assessments.AttemptItem": "item-analysis rows: the report is not cached",
+    "assessments.AttemptPick": "item-analysis rows: the report is not cached",
     "lms.UserSession": "sessions: read by the session middleware, shown on no page",
     "lms.TokenVerification": (
         "written with its token, never changed, deleted with it (the token is watched)"

@@ -105,3 +105,33 @@ def test_the_report_takes_the_same_number_of_queries_for_5_and_15_respondents(
         return len(queries)
 
     assert measure(5) == measure(10)
+
+
+def test_a_reverse_worded_statement_is_scored_six_minus_the_answer_and_says_so(
+    client, command_a, agency_a, survey
+):
+    reversed_item = survey.items.order_by("sort_order", "pk")[2]
+    reversed_item.reversed = True
+    reversed_item.save()
+    respondents(agency_a, survey, pre=5, post=5, pre_value=2, post_value=4)
+    client.force_login(command_a.user)
+
+    html = client.get(REPORT).content.decode()
+
+    # Two plain statements: 2 -> 4 (+2). The reversed one, answered the same, scores 4 -> 2.
+    assert html.count("<td>5 / 2.00</td>") == 3 and html.count("<td>5 / 4.00</td>") == 3
+    assert html.count("<td>+2.00</td>") == 2
+    assert html.count("<td>-2.00</td>") == 1
+    assert "reverse-worded: scored 6 − answer" in html
+    assert html.count("reverse-worded: scored 6 − answer") == 1
+    assert "scored 6 minus the answer" in html
+
+
+def test_scoring_table_for_plain_and_reverse_worded_statements():
+    from assessments.surveys import Distribution, scored
+
+    for value, plain, flipped in [(1, 1, 5), (2, 2, 4), (3, 3, 3), (4, 4, 2), (5, 5, 1)]:
+        assert scored(value, reversed=False) == plain
+        assert scored(value, reversed=True) == flipped
+    assert Distribution((0, 0, 0, 2, 2), reversed=True).mean == 1.5
+    assert Distribution((0, 0, 0, 2, 2)).mean == 4.5

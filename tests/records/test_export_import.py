@@ -13,7 +13,9 @@ from rest_framework.authtoken.models import Token
 
 from assessments.models import SurveyAnswer
 from assessments.surveys import survey_submit
+from courses.models import LessonPage
 from courses.progress import services
+from courses.reflections import reflection_prompts, reflection_save
 from courses.reminders import send_due_reminders
 from lms import roles
 from lms.audit import Action, record_event, verify_chain
@@ -68,6 +70,13 @@ def busy_site(curriculum, learner, learner_a2, agency_a, make_command_staff, coo
     certificate = learner.certificates.get()
     services.certificate_revoke(certificate=certificate, by=coordinator, reason="Issued in error")
     services.lesson_complete(person=learner, lesson=curriculum.modules[0].lessons[0])  # cycle 2
+    lesson = LessonPage.objects.get(pk=curriculum.modules[0].lessons[0].pk)
+    reflection_save(
+        person=learner,
+        lesson=lesson,
+        block_id=next(iter(reflection_prompts(lesson))),
+        text="I slowed down and «listened».",
+    )
     fail_quiz(learner_a2, curriculum.modules[0])
     start_quiz(learner_a2, curriculum.modules[0])  # left open
     complete_lessons(learner_a2, curriculum.modules[1])

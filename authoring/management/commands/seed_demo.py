@@ -1,5 +1,6 @@
 """Seed the curriculum, the role groups, two demo agencies and the demo accounts of API.md."""
 
+import random
 import secrets
 from datetime import timedelta
 
@@ -147,8 +148,9 @@ ROSTER = [
 DUE_IN_DAYS = 90
 RECERTIFICATION_MONTHS = 12
 
-# Demo progress, so oversight pages have something to show: username -> (modules passed,
-# whether the first quiz attempt fails first). Applied once, to people with no record yet.
+# Demo progress, so oversight pages and the item analysis have something to show: username ->
+# (modules passed, whether each module's quiz is failed once first). Answers are simulated
+# (`_demo_answers`). Applied once, to people with no record yet.
 DEMO_PROGRESS = {
     "alex.morales": (7, False),
     "luis.ortega": (7, True),
@@ -203,6 +205,39 @@ def _demo_survey_answers(items, seed: int, phase: str) -> dict[str, int]:
 
 def _correct_answers(questions: list[dict]) -> dict[str, list[int]]:
     return {str(q["id"]): [c["id"] for c in q["choices"] if c["correct"]] for q in questions}
+
+
+def _demo_answers(
+    questions: list[dict], *, seed: str, ability: float, pass_mark: int, passing: bool
+) -> dict[str, list[int]]:
+    """Plausible, deterministic answers, so the item analysis of the demo shows figures: each
+    question has its own difficulty, each learner an ability; a wrong answer favours the
+    first distractor (some distractors are then rarely picked). The attempt is then made to
+    pass or to fail as the demo needs, by changing as few answers as that takes."""
+    rng = random.Random(seed)  # noqa: S311 (demo data, not secrets)
+    right = _correct_answers(questions)
+    answers, correct = {}, []
+    for q in questions:
+        difficulty = random.Random(q["id"]).random()  # noqa: S311 (the same for everyone)
+        wrong = [c["id"] for c in q["choices"] if not c["correct"]]
+        is_right = not wrong or rng.random() < ability - 0.45 * difficulty + 0.2
+        if is_right:
+            answers[str(q["id"])] = right[str(q["id"])]
+        else:
+            weights = [6, 3, 1, 1][: len(wrong)]
+            answers[str(q["id"])] = [rng.choices(wrong, weights=weights)[0]]
+        correct.append(is_right)
+    needed = -(-pass_mark * len(questions) // 100)  # correct answers needed to pass
+    for index, q in enumerate(questions):
+        count = sum(correct)
+        if (passing and count >= needed) or (not passing and count < needed):
+            break
+        wrong = [c["id"] for c in q["choices"] if not c["correct"]]
+        if passing and not correct[index]:
+            answers[str(q["id"])], correct[index] = right[str(q["id"])], True
+        elif not passing and correct[index] and wrong:
+            answers[str(q["id"])], correct[index] = [wrong[0]], False
+    return answers
 
 
 class Command(BaseCommand):
@@ -358,19 +393,21 @@ class Command(BaseCommand):
         for outline in curriculum_outlines([curriculum])[0].modules[:modules_to_pass]:
             for lesson in outline.lessons:
                 services.lesson_complete(person=person, lesson=lesson)
-            if fail_first:
+            ability = 0.45 + (person.pk * 37 % 50) / 100  # 0.45 to 0.94, by person
+            for passing in ([False] if fail_first else []) + [True]:
                 attempt, _ = services.module_quiz_start(person=person, module=outline.page)
                 services.module_quiz_submit(
-                    person=person, module=outline.page, attempt=attempt, answers={}
+                    person=person,
+                    module=outline.page,
+                    attempt=attempt,
+                    answers=_demo_answers(
+                        attempt.questions,
+                        seed=f"{username}:{attempt.pk}",
+                        ability=ability - (0.3 if not passing else 0),
+                        pass_mark=attempt.pass_mark,
+                        passing=passing,
+                    ),
                 )
-                fail_first = False
-            attempt, _ = services.module_quiz_start(person=person, module=outline.page)
-            services.module_quiz_submit(
-                person=person,
-                module=outline.page,
-                attempt=attempt,
-                answers=_correct_answers(attempt.questions),
-            )
         return 1
 
     def _grant_page_permissions(self, groups, home: HomePage) -> None:

@@ -103,6 +103,8 @@ def _check_module_blocks(data: dict, where: str) -> None:
         except (ValidationError, TypeError, AttributeError) as error:
             detail = error.messages[0] if isinstance(error, ValidationError) else str(error)
             raise CurriculumDataError(f"{where}: {name}: {detail}") from None
+
+
 def _check_question_keys(question: dict, slugs: set[str], where: str) -> None:
     """`lesson` (a lesson slug of this module), `level` and each choice's plain-text
     `feedback`. Files from before these keys load with no lesson and level recall;

@@ -6,8 +6,7 @@ from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.widgets import Button
 
-from authoring import report_views
-from authoring import item_analysis_views
+from authoring import item_analysis_views, report_views
 from authoring import views as exchange_views
 from authoring.permissions import user_can_exchange_curricula, user_can_read_item_analysis
 from courses.models import CurriculumPage

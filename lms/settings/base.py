@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "oversight",
     "records",
     "authoring",
+    "compliance",
     "courses",
     "assessments",
     "lms",

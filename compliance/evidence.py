@@ -40,9 +40,7 @@ def check_evidence(upload) -> str:
     upload.seek(0)
     kind = sniff(head)
     if kind is None:
-        raise DomainError(
-            ErrorCode.INVALID, "Upload a PDF, PNG or JPEG file.", field="evidence"
-        )
+        raise DomainError(ErrorCode.INVALID, "Upload a PDF, PNG or JPEG file.", field="evidence")
     return kind
 
 

@@ -150,9 +150,7 @@ class ComplianceProfile(models.Model):
     person = models.OneToOneField(
         Person, on_delete=models.CASCADE, primary_key=True, related_name="compliance_profile"
     )
-    state_id = models.CharField(
-        "state certification or licence number", max_length=60, blank=True
-    )
+    state_id = models.CharField("state certification or licence number", max_length=60, blank=True)
     certified_on = models.DateField(null=True, blank=True)
     licence_expires_on = models.DateField(null=True, blank=True)
     hired_on = models.DateField(null=True, blank=True)
@@ -329,4 +327,3 @@ class ComplianceReminderLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.days}-day reminder to {self.person} for {self.cycle_end}"
-

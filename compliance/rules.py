@@ -255,8 +255,10 @@ def parse_definition(data: Any) -> Definition:
         data.get("module_categories"), "module_categories", problems
     ).items():
         cats = _list(cats, f"module_categories[{number}]", problems)
-        if not isinstance(number, int) or isinstance(number, bool) or any(
-            c not in known for c in cats
+        if (
+            not isinstance(number, int)
+            or isinstance(number, bool)
+            or any(c not in known for c in cats)
         ):
             problems.append(
                 f"module_categories[{number}]: a module number and categories of this rule set"

@@ -208,9 +208,7 @@ class ComplianceReport:
 def _missing(standing: cycles.Standing) -> list[str]:
     missing = [line.name for line in standing.categories if not line.met]
     missing += [line.name for line in standing.pools if not line.met]
-    missing += sorted(
-        {f"{p.category} ({p.start:%b %Y})" for p in standing.periods if not p.met}
-    )
+    missing += sorted({f"{p.category} ({p.start:%b %Y})" for p in standing.periods if not p.met})
     if not standing.total.met:
         missing.insert(0, f"{standing.total.missing_hours.normalize():f} hours")
     return missing
@@ -255,7 +253,9 @@ def compliance_report(
     plan = []
     without_dates = 0
     for row in officers:
-        dates = cycles.OfficerDates(certified_on=row[8], licence_expires_on=row[9], hired_on=row[10])
+        dates = cycles.OfficerDates(
+            certified_on=row[8], licence_expires_on=row[9], hired_on=row[10]
+        )
         cycle = cycles.cycle_at(rules.cycle, as_of, dates)
         if cycle is None:
             without_dates += 1
@@ -279,8 +279,9 @@ def compliance_report(
             completed_on__range=(first, last),
         )
         .order_by("person_id")
-        .values_list("person_id", "completed_on", "hours", "status", "source", "module_id",
-                     "categories")
+        .values_list(
+            "person_id", "completed_on", "hours", "status", "source", "module_id", "categories"
+        )
         .iterator(chunk_size=5000)
     )
     codes_cache: dict[tuple, frozenset[str]] = {}
@@ -344,9 +345,7 @@ def pending_entries(people: QuerySet[Person]) -> QuerySet[TrainingEntry]:
     )
 
 
-def state_report_entries(
-    *, people: QuerySet[Person], start: date, end: date
-) -> Iterator[tuple]:
+def state_report_entries(*, people: QuerySet[Person], start: date, end: date) -> Iterator[tuple]:
     """Approved entries (reversals included, as negative hours) completed between `start` and
     `end` of the viewer's people, for the state-reporting CSV: one query, streamed."""
     return (

@@ -35,6 +35,19 @@ from lms.errors import DomainError, ErrorCode
 from lms.models import Agency, Person
 
 RULESET_DIR = Path(__file__).resolve().parent / "rulesets"
+DEFINITION_KEYS = [  # what of a rule-set file is the definition (the rest: identity, sources)
+    "cycle",
+    "total_hours",
+    "categories",
+    "pools",
+    "recurring",
+    "proration",
+    "waivers",
+    "extension_max_months",
+    "evidence_required_without_course_number",
+    "at_risk_days",
+    "module_categories",
+]
 MAX_ENTRY_HOURS = Decimal("200")  # more in one entry is a typing error, not a course
 MAX_REASON = 1000
 
@@ -91,12 +104,8 @@ def rule_sets_load(*, directory: Path = RULESET_DIR) -> tuple[int, int]:
     """Create or update the state rule sets from their files (all checked first). Returns
     (created, updated)."""
     created = updated = 0
-    definition_keys = (
-        "cycle total_hours categories pools recurring proration waivers extension_max_months "
-        "evidence_required_without_course_number at_risk_days module_categories"
-    ).split()
     for data in read_rule_set_files(directory):
-        definition = {key: data[key] for key in definition_keys if key in data}
+        definition = {key: data[key] for key in DEFINITION_KEYS if key in data}
         definition = yaml.safe_load(yaml.safe_dump(definition, default_flow_style=False))
         if "cycle" in definition and "anchor" in definition["cycle"]:
             definition["cycle"]["anchor"] = str(definition["cycle"]["anchor"])
@@ -152,7 +161,8 @@ def module_categories_set(
     unknown = sorted(set(categories) - set(rule_set.rules.category_codes))
     if unknown:
         raise DomainError(
-            ErrorCode.INVALID, f"Not categories of {rule_set.name}: {', '.join(unknown)}.",
+            ErrorCode.INVALID,
+            f"Not categories of {rule_set.name}: {', '.join(unknown)}.",
             field="categories",
         )
     row, _ = ModuleCategories.objects.update_or_create(

@@ -10,8 +10,8 @@ stands in it. No database access: the selectors hand in the officer's dates and 
   - **compliant**: every requirement met (a recurring topic: in each of its periods begun);
   - **deficient**: the (extended) deadline has passed unmet, or a recurring topic's period
     ended without it;
-  - **at risk**: not yet met, and the deadline is within the rule set's `at_risk_days` (90)
-    or the hours earned are behind the cycle's elapsed share of the hours required;
+  - **at risk**: not yet met, and the deadline is within the rule set's `at_risk_days` (90),
+    or more than half the cycle has passed with less than half the hours earned;
   - **on track**: not yet met, but neither.
 
 An entry counts in full towards each of its categories, and once towards the total and each
@@ -19,10 +19,12 @@ pool; a reversing entry carries negative hours and cancels the one it corrects.
 """
 
 import calendar
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import ROUND_CEILING, Decimal
+from decimal import Decimal
+from fractions import Fraction
 
 from compliance.rules import CycleKind, CycleSpec, Definition
 
@@ -200,7 +202,7 @@ class Standing:
     categories: list[Line]
     pools: list[Line]
     periods: list[Period] = field(default_factory=list)
-    prorated: Decimal = Decimal(1)  # the share of the cycle required (new hires)
+    prorated: Fraction = Fraction(1)  # the share of the cycle required (new hires)
     as_of: date = date.min
 
     @property
@@ -220,22 +222,22 @@ class Standing:
         return (self.deadline - self.as_of).days
 
 
-def _prorate(hours: Decimal, share: Decimal) -> Decimal:
+def _prorate(hours: Decimal, share: Fraction) -> Decimal:
+    """`hours` × `share`, rounded up to the half hour (exactly: no float or decimal rounding)."""
     if share >= 1 or hours == 0:
         return hours
-    return ((hours * share) / HALF_HOUR).to_integral_value(ROUND_CEILING) * HALF_HOUR
+    return Decimal(math.ceil(Fraction(hours) * share * 2)) * HALF_HOUR
 
 
-def proration_share(definition: Definition, cycle: Cycle, dates: OfficerDates) -> Decimal:
+def proration_share(definition: Definition, cycle: Cycle, dates: OfficerDates) -> Fraction:
     """The share of a cycle an officer hired (or certified) after it began must train for:
     the whole months left of the cycle's months. 1 without proration or for earlier hires."""
     if definition.proration != "monthly":
-        return Decimal(1)
+        return Fraction(1)
     joined = max(d for d in (dates.hired_on, dates.certified_on, cycle.start) if d is not None)
-    if joined <= cycle.start:
-        return Decimal(1)
-    left = months_between(joined, cycle.end + timedelta(days=1))
-    return Decimal(left) / Decimal(cycle.months) if cycle.months else Decimal(1)
+    if joined <= cycle.start or not cycle.months:
+        return Fraction(1)
+    return Fraction(months_between(joined, cycle.end + timedelta(days=1)), cycle.months)
 
 
 def evaluate(
@@ -338,11 +340,10 @@ def evaluate(
     elif as_of > deadline or lapsed_period:
         status = Status.DEFICIENT
     else:
-        elapsed = Decimal(max((as_of - cycle.start).days, 0))
-        length = Decimal((cycle.end - cycle.start).days + 1)
-        pace = total.required_hours * min(elapsed / length, Decimal(1))
+        half_gone = (as_of - cycle.start).days * 2 > (cycle.end - cycle.start).days + 1
+        behind = half_gone and total.earned_hours * 2 < total.required_hours
         near = (deadline - as_of).days <= definition.at_risk_days
-        status = Status.AT_RISK if near or total.earned_hours < pace else Status.ON_TRACK
+        status = Status.AT_RISK if near or behind else Status.ON_TRACK
     return Standing(
         cycle=cycle,
         deadline=deadline,

@@ -255,6 +255,8 @@ def parse_definition(data: Any) -> Definition:
         data.get("module_categories"), "module_categories", problems
     ).items():
         cats = _list(cats, f"module_categories[{number}]", problems)
+        if isinstance(number, str) and number.isascii() and number.isdigit():
+            number = int(number)  # JSON keys are text
         if (
             not isinstance(number, int)
             or isinstance(number, bool)

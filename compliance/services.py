@@ -5,6 +5,7 @@ a DomainError (400 / 404 / 409) raised before anything is written.
 Locks: a decision (approve, reject, reverse) locks the entry, then the audit chain head.
 """
 
+import json
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -106,9 +107,7 @@ def rule_sets_load(*, directory: Path = RULESET_DIR) -> tuple[int, int]:
     created = updated = 0
     for data in read_rule_set_files(directory):
         definition = {key: data[key] for key in DEFINITION_KEYS if key in data}
-        definition = yaml.safe_load(yaml.safe_dump(definition, default_flow_style=False))
-        if "cycle" in definition and "anchor" in definition["cycle"]:
-            definition["cycle"]["anchor"] = str(definition["cycle"]["anchor"])
+        definition = json.loads(json.dumps(definition, default=str))  # dates as ISO text
         _, was_created = RuleSet.objects.update_or_create(
             code=data["code"],
             agency=None,

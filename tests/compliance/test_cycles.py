@@ -130,6 +130,13 @@ def test_the_cycle_before_a_florida_officers_first_is_none():
 
 # --- Minnesota: 48 hours, 16 of them in mandated topics, use of force every year ---------------
 
+MN_MANDATED = {
+    "crisis_intervention",
+    "autism",
+    "conflict_management",
+    "implicit_bias",
+    "mandated_topics",
+}
 MN = OfficerDates(licence_expires_on=date(2027, 6, 30))  # licence period 2024-07-01 – 2027-06-30
 USE_OF_FORCE_EACH_YEAR = [
     credit("2024-09-01", 2, "use_of_force"),

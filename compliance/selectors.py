@@ -178,6 +178,7 @@ class ReportRow:
     pending_hours: Decimal
     deadline: date
     cycle_start: date
+    cycle_end: date
     missing: list[str]  # names of the requirements not yet met
 
     @property
@@ -329,6 +330,7 @@ def compliance_report(
                 pending_hours=standing.pending_hours,
                 deadline=standing.deadline,
                 cycle_start=cycle.start,
+                cycle_end=cycle.end,
                 missing=_missing(standing) if standing.status != cycles.Status.COMPLIANT else [],
             )
         )

@@ -209,7 +209,12 @@ class ComplianceReport:
 def _missing(standing: cycles.Standing) -> list[str]:
     missing = [line.name for line in standing.categories if not line.met]
     missing += [line.name for line in standing.pools if not line.met]
-    missing += sorted({f"{p.category} ({p.start:%b %Y})" for p in standing.periods if not p.met})
+    names = {line.code: line.name for line in standing.categories}
+    missing += [
+        f"{names.get(p.category, p.category)} ({p.start:%b %Y}–{p.end:%b %Y})"
+        for p in standing.periods
+        if not p.met
+    ]
     if not standing.total.met:
         missing.insert(0, f"{standing.total.missing_hours.normalize():f} hours")
     return missing

@@ -13,6 +13,7 @@ urlpatterns = [
     path("staff/declaration.pdf", views.declaration, name="compliance-declaration"),
     path("staff/queue/", views.queue, name="compliance-queue"),
     path("staff/mapping/", views.mapping, name="compliance-mapping"),
+    path("staff/rule-set/", views.choose_rule_set, name="compliance-rule-set"),
     path("staff/records/<id:entry_id>/approve/", views.approve, name="compliance-approve"),
     path("staff/records/<id:entry_id>/reject/", views.reject, name="compliance-reject"),
     path("staff/records/<id:entry_id>/reverse/", views.reverse_entry, name="compliance-reverse"),

@@ -24,7 +24,13 @@ from compliance.exports import (
     evidence_package_response,
     state_csv_export,
 )
-from compliance.models import ComplianceProfile, CycleAdjustment, ModuleCategories, TrainingEntry
+from compliance.models import (
+    ComplianceProfile,
+    CycleAdjustment,
+    ModuleCategories,
+    RuleSet,
+    TrainingEntry,
+)
 from compliance.permissions import user_can_decide_entries, user_can_manage_compliance
 from compliance.selectors import (
     compliance_report,
@@ -203,6 +209,7 @@ def dashboard(request):
             "query": query.urlencode(),
             "pending": pending_entries(people).count(),
             "can_decide": user_can_decide_entries(request.user),
+            "can_manage": user_can_manage_compliance(request.user),
             "csv_columns": STATE_CSV_COLUMNS,
             "csv_start": year_start,
             "csv_end": today,
@@ -510,3 +517,30 @@ def _map_modules(request, viewer, rule_set, modules) -> int:
             )
             changed += 1
     return changed
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def choose_rule_set(request):
+    """Which rule set the agency follows: a state's, or one it defined in the admin."""
+    _require_manager(request.user)
+    viewer = require_person(request.user)
+    available = RuleSet.objects.available_to(viewer.agency_id).order_by("agency_id", "name")
+    if request.method == "POST":
+        if viewer.oversight_units.exists():
+            raise PermissionDenied("The rule set is chosen for the whole agency.")
+        chosen = request.POST.get("rule_set", "")
+        rule_set = available.filter(code=chosen).first()
+        if rule_set is None:
+            messages.error(request, "rule_set: Choose one of the rule sets listed.")
+        else:
+            services.agency_rule_set_choose(
+                agency=viewer.agency, rule_set=rule_set, by=request.user
+            )
+            messages.success(request, f"Your agency now follows {rule_set.name}.")
+        return redirect("compliance-rule-set")
+    return render(
+        request,
+        "compliance/rule_set.html",
+        {"nav": "oversight", "rule_sets": available, "current": rule_set_of(viewer.agency_id)},
+    )

@@ -39,6 +39,10 @@ class RuleSetForm(WagtailAdminModelForm):
         help_text="The shape of the state rule-set files: see compliance/rulesets/FORMAT.md.",
     )
 
+    class Meta:
+        model = RuleSet
+        fields = ["name", "code", "notes"]
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         definition = self.instance.definition if self.instance.pk else None

@@ -13,3 +13,6 @@ class ComplianceConfig(AppConfig):
         watch(models.TrainingEntry, scope=Scope.PERSON)
         watch(models.CycleAdjustment, scope=Scope.PERSON)
         watch(models.ComplianceProfile, scope=Scope.PERSON)
+        # What every officer is measured against.
+        for model in (models.RuleSet, models.AgencyRuleSet, models.ModuleCategories):
+            watch(model, scope=Scope.CONTENT)

@@ -269,13 +269,16 @@ def evaluate(
             else:
                 waived_total += adjustment.hours
 
+    full = share.numerator == share.denominator  # most officers: no proration to compute
+
     def required(hours: Decimal, code: str) -> Decimal:
-        return max(_prorate(hours, share) - waived_hours.get(code, ZERO), ZERO)
+        owed = hours if full else _prorate(hours, share)
+        return max(owed - waived_hours[code], ZERO) if code in waived_hours else owed
 
     total = Line(
         code="",
         name="Total",
-        required_hours=max(_prorate(definition.required_hours, share) - waived_total, ZERO),
+        required_hours=max(required(definition.required_hours, "") - waived_total, ZERO),
         waived="" in waived_whole,
     )
     lines = {
@@ -306,27 +309,40 @@ def evaluate(
             if end >= joined and start <= as_of and rule.category not in waived_whole:
                 periods.append(Period(rule.category, start, end, rule.min_hours))
             start = end + timedelta(days=1)
-    for credit in credits:
-        if not cycle.start <= credit.completed_on <= cycle.end:
+    start, end = cycle.start, cycle.end
+    pool_members = [
+        (pool, frozenset(spec.categories))
+        for pool, spec in zip(pools, definition.pools, strict=True)
+    ]
+    for credit in credits:  # the hot loop of an agency's report: plain attribute updates
+        day = credit.completed_on
+        if day < start or day > end:
             continue
-        attr = "earned_hours" if credit.approved else "pending_hours"
-        setattr(total, attr, getattr(total, attr) + credit.hours)
-        for code in credit.categories:
-            line = lines.get(code)
-            if line is not None:
-                setattr(line, attr, getattr(line, attr) + credit.hours)
-                if credit.approved:
-                    line.entries += 1 if credit.hours > 0 else -1
-        for pool, spec in zip(pools, definition.pools, strict=True):
-            if credit.categories & set(spec.categories):
-                setattr(pool, attr, getattr(pool, attr) + credit.hours)
+        hours, codes = credit.hours, credit.categories
         if credit.approved:
+            step = 1 if hours > 0 else -1
+            total.earned_hours += hours
+            for code in codes:
+                line = lines.get(code)
+                if line is not None:
+                    line.earned_hours += hours
+                    line.entries += step
+            for pool, members in pool_members:
+                if not codes.isdisjoint(members):
+                    pool.earned_hours += hours
             for period in periods:
-                if period.category in credit.categories and (
-                    period.start <= credit.completed_on <= period.end
-                ):
-                    period.earned_hours += credit.hours
-                    period.entries += 1 if credit.hours > 0 else -1
+                if period.category in codes and period.start <= day <= period.end:
+                    period.earned_hours += hours
+                    period.entries += step
+        else:
+            total.pending_hours += hours
+            for code in codes:
+                line = lines.get(code)
+                if line is not None:
+                    line.pending_hours += hours
+            for pool, members in pool_members:
+                if not codes.isdisjoint(members):
+                    pool.pending_hours += hours
     category_lines = list(lines.values())
     met = (
         total.met

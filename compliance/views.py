@@ -44,6 +44,7 @@ from compliance.serializers import TrainingEntryInputSerializer
 from courses.models import ModulePage
 from lms.errors import DomainError, ErrorCode
 from lms.models import Person, Unit
+from lms.page_cache import cache_for_user
 from lms.permissions import user_can_view_agency_records
 from lms.scoping import require_person, scope_units
 
@@ -190,7 +191,7 @@ def dashboard(request):
     query = request.GET.copy()
     query.pop("page", None)
     year_start, today = forms.this_year_range()
-    return render(
+    response = render(
         request,
         "compliance/dashboard.html",
         {
@@ -217,6 +218,9 @@ def dashboard(request):
             "reminder_days": REMINDER_DAYS,
         },
     )
+    # Kept (unfiltered, first page) until a ledger, adjustment or date in the agency changes,
+    # the rule set or mapping changes, or the day ends (lms.page_cache).
+    return cache_for_user(response, agency_id=viewer.agency_id)
 
 
 @login_required

@@ -43,10 +43,14 @@ class MyTrainingRecordsView(APIView):
         return Response(s.TrainingRecordSerializer(ledger(person), many=True).data)
 
     @extend_schema(
-        request={
-            "application/json": s.TrainingEntryInputSerializer,
-            "multipart/form-data": s.TrainingEntryInputSerializer,
-        },
+        # Documented as JSON; multipart/form-data takes the same fields plus `evidence`. (A
+        # second content type makes openapi-python-client generate code that does not import.)
+        request={"application/json": s.TrainingEntryInputSerializer},
+        description=(
+            "External training, pending a coordinator's decision. JSON, or multipart/form-data "
+            "with the same fields and `evidence`: the certificate or letter of completion, a "
+            "PDF, PNG or JPEG (told by its content) of at most 10 MB."
+        ),
         responses={201: s.TrainingRecordSerializer, **error_responses(400, 401, 403, 409, 415)},
     )
     def post(self, request):

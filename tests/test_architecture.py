@@ -1,8 +1,9 @@
 """The shape of the house: dependencies point one way (README, Architecture).
 
 lms at the bottom, then assessments, then courses, then compliance (the training-hours ledger,
-which reads courses' completions), with oversight, records and authoring side by side on top; the URL wiring (lms/urls.py, lms/api.py) mounts apps by dotted path, so it
-imports none of them. Every import counts, including those inside functions.
+which reads courses' completions), with oversight, records and authoring side by side on top;
+the URL wiring (lms/urls.py, lms/api.py) mounts apps by dotted path, so it imports none of
+them. Every import counts, including those inside functions.
 """
 
 import ast

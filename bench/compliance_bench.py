@@ -207,8 +207,10 @@ def measure(args) -> None:
         response = client.get("/compliance/staff/")
     assert response.status_code == 200, response.status_code
     median, best, _ = timed(args.runs, lambda: client.get("/compliance/staff/"))
-    print(f"dashboard /compliance/staff/: {median:.2f} s median, {best:.2f} s best, "
-          f"{len(queries)} queries")
+    print(
+        f"dashboard /compliance/staff/: {median:.2f} s median, {best:.2f} s best, "
+        f"{len(queries)} queries"
+    )
     median, best, _ = timed(args.runs, lambda: client.get("/api/v1/reports/compliance/"))
     print(f"report API page 1: {median:.2f} s median, {best:.2f} s best")
 

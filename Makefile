@@ -59,5 +59,9 @@ BENCH_REPORT_ARGS ?=
 bench-report: install ## Time the completion report on 50,000 seeded officers (bench/README.md)
 	$(PY) bench/report_bench.py $(BENCH_REPORT_ARGS)
 
+.PHONY: bench-compliance
+bench-compliance: install ## Time the compliance dashboard and state CSV on 50,000 officers
+	$(PY) bench/compliance_bench.py $(BENCH_COMPLIANCE_ARGS)
+
 clean: ## Remove the virtualenv, the SQLite database and collected files
 	rm -rf $(VENV) db.sqlite3 staticfiles .test-media

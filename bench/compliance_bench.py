@@ -78,8 +78,10 @@ def seed(officers: int, per_officer: int) -> dict:
     from lms import roles
     from lms.models import Agency, Person, Unit
 
+    began = time.perf_counter()
     call_command("migrate", interactive=False, verbosity=0)
     call_command("seed_demo", curriculum_only=True, verbosity=0)
+    print(f"  migrate and curriculum: {time.perf_counter() - began:.0f} s", flush=True)
     services.rule_sets_load()
     agency = Agency.objects.create(name="Bench Compliance PD", slug="bench-compliance")
     services.agency_rule_set_choose(agency=agency, rule_set=RuleSet.objects.get(code="mn-post"))
@@ -151,7 +153,10 @@ def seed(officers: int, per_officer: int) -> dict:
                     )
             TrainingEntry.objects.bulk_create(rows, batch_size=2000)
             entries += len(rows)
-        print(f"  seeded {start + count:,} officers", flush=True)
+        print(
+            f"  seeded {start + count:,} officers ({time.perf_counter() - began:.0f} s)",
+            flush=True,
+        )
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
     return {"officers": officers, "entries": entries}

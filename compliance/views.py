@@ -128,17 +128,7 @@ def submit_training(request):
     return redirect("my-compliance")
 
 
-@login_required
-@require_GET
-def evidence_file(request, entry_id: int):
-    """An entry's evidence: to its officer, and to staff who oversee them. Anyone else: 404."""
-    entry = TrainingEntry.objects.filter(pk=entry_id).select_related("person").first()
-    if entry is None or not entry.evidence:
-        raise Http404
-    person = getattr(request.user, "person", None)
-    mine = person is not None and entry.person_id == person.pk
-    if not mine and not TrainingEntry.objects.visible_to(request.user).filter(pk=entry.pk).exists():
-        raise Http404
+def _evidence_response(entry: TrainingEntry) -> FileResponse:
     response = FileResponse(
         entry.evidence.storage.open(entry.evidence.name, "rb"),
         content_type=entry.evidence_type,
@@ -147,6 +137,29 @@ def evidence_file(request, entry_id: int):
     )
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@login_required
+@require_GET
+def evidence_file(request, entry_id: int):
+    """The officer's own evidence file; anyone else's: 404 (staff read it under /staff/, where
+    a verified code is required of them)."""
+    person = require_person(request.user)
+    entry = TrainingEntry.objects.filter(pk=entry_id, person=person).first()
+    if entry is None or not entry.evidence:
+        raise Http404
+    return _evidence_response(entry)
+
+
+@login_required
+@require_GET
+def staff_evidence_file(request, entry_id: int):
+    """An evidence file of someone the viewer oversees; anyone else's: 404."""
+    _require_oversight(request.user)
+    entry = TrainingEntry.objects.visible_to(request.user).filter(pk=entry_id).first()
+    if entry is None or not entry.evidence:
+        raise Http404
+    return _evidence_response(entry)
 
 
 # --- Command staff --------------------------------------------------------------------------------

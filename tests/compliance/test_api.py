@@ -133,8 +133,15 @@ def test_evidence_is_stored_with_its_sniffed_type_and_served_only_to_those_who_m
         len(PDF),
     )
     assert entry.evidence.name.endswith(".pdf") and "certificate" not in entry.evidence.name
-    url = f"/compliance/records/{entry.pk}/evidence/"
-    for user, expected in [(officer.user, 200), (coordinator, 200), (coordinator_b, 404)]:
+    own = f"/compliance/records/{entry.pk}/evidence/"
+    staff = f"/compliance/staff/records/{entry.pk}/evidence/"
+    for user, url, expected in [
+        (officer.user, own, 200),
+        (officer.user, staff, 403),
+        (coordinator, own, 404),
+        (coordinator, staff, 200),
+        (coordinator_b, staff, 404),
+    ]:
         client.force_login(user)
         response = client.get(url)
         assert response.status_code == expected

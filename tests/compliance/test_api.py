@@ -366,3 +366,23 @@ def test_the_schema_documents_every_compliance_endpoint(api_for, officer):
     ):
         assert path in paths
     assert "ComplianceStatus" in schema.json()["components"]["schemas"]
+
+
+def test_an_agency_without_a_rule_set_still_keeps_the_ledger(
+    learner, api_for, entry_data, curriculum
+):
+    pass_module(learner, curriculum.modules[0])
+    api = api_for(learner.user)
+    assert api.get("/api/v1/me/compliance/").json() == {"rule_set": None, "cycles": []}
+    assert len(api.get(ME_RECORDS).json()) == 1
+    before = written()
+    assert api.post(ME_RECORDS, entry_data, format="json").status_code == 409
+    assert written() == before
+
+
+def test_a_cycle_that_needs_a_missing_date_is_left_out_not_guessed(learner, minnesota, api_for):
+    body = api_for(learner.user).get("/api/v1/me/compliance/").json()
+    assert body == {
+        "rule_set": {"code": "mn-post", "name": "Minnesota POST continuing education"},
+        "cycles": [],
+    }

@@ -4,7 +4,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.db import connection
+from django.db import connection, reset_queries
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -77,11 +77,15 @@ def test_the_dashboard_and_report_api_of_5000_stay_within_a_fixed_number_of_quer
 ):
     bulk_agency(agency_a, 5000, "a")
     client.force_login(command_a.user)
-    with django_assert_max_num_queries(20):
+    reset_queries()  # each request empties the log: start from an empty one
+    with django_assert_max_num_queries(20) as captured:
         response = client.get("/compliance/staff/")
+    assert len(captured) > 5  # the count is real: the report's own queries are in it
     assert response.status_code == 200
     assert b"5000" in response.content.replace(b",", b"")
     api = api_for(command_a.user)
-    with django_assert_max_num_queries(20):
+    reset_queries()
+    with django_assert_max_num_queries(20) as captured:
         body = api.get("/api/v1/reports/compliance/?page=2").json()
     assert body["count"] == 5000 and len(body["results"]) == 50
+    assert len(captured) > 5

@@ -64,5 +64,10 @@ BENCH_ITEMS_ARGS ?=
 bench-items: install ## Time the quiz item analysis on 50,000 seeded attempts (bench/README.md)
 	$(PY) bench/item_analysis_bench.py $(BENCH_ITEMS_ARGS)
 
+.PHONY: bench-compliance
+BENCH_COMPLIANCE_ARGS ?=
+bench-compliance: install ## Time the compliance dashboard and state CSV on 50,000 officers
+	$(PY) bench/compliance_bench.py $(BENCH_COMPLIANCE_ARGS)
+
 clean: ## Remove the virtualenv, the SQLite database and collected files
 	rm -rf $(VENV) db.sqlite3 staticfiles .test-media

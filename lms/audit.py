@@ -49,6 +49,17 @@ class Action:
     CURRICULUM_IMPORTED = "curriculum.imported"
     CURRICULUM_EXPORTED = "curriculum.exported"
     RECORDS_IMPORTED = "records.imported"
+    TRAINING_RECORDED = "training.recorded"
+    TRAINING_SUBMITTED = "training.submitted"
+    TRAINING_APPROVED = "training.approved"
+    TRAINING_REJECTED = "training.rejected"
+    TRAINING_REVERSED = "training.reversed"
+    COMPLIANCE_WAIVER = "compliance.waiver_granted"
+    COMPLIANCE_EXTENSION = "compliance.extension_granted"
+    COMPLIANCE_RULE_SET = "compliance.rule_set_chosen"
+    COMPLIANCE_RULE_SET_CHANGED = "compliance.rule_set_changed"
+    COMPLIANCE_MAPPING = "compliance.mapping_changed"
+    COMPLIANCE_PROFILE = "compliance.profile_changed"
 
 
 ACTION_LABELS = {  # how each action reads on the audit pages
@@ -80,6 +91,17 @@ ACTION_LABELS = {  # how each action reads on the audit pages
     Action.CURRICULUM_IMPORTED: "Curriculum imported",
     Action.CURRICULUM_EXPORTED: "Curriculum exported",
     Action.RECORDS_IMPORTED: "Records imported",
+    Action.TRAINING_RECORDED: "Training hours recorded",
+    Action.TRAINING_SUBMITTED: "External training submitted",
+    Action.TRAINING_APPROVED: "External training approved",
+    Action.TRAINING_REJECTED: "External training rejected",
+    Action.TRAINING_REVERSED: "Training entry reversed",
+    Action.COMPLIANCE_WAIVER: "Compliance waiver granted",
+    Action.COMPLIANCE_EXTENSION: "Compliance extension granted",
+    Action.COMPLIANCE_RULE_SET: "Compliance rule set chosen",
+    Action.COMPLIANCE_RULE_SET_CHANGED: "Compliance rule set edited",
+    Action.COMPLIANCE_MAPPING: "Module categories changed",
+    Action.COMPLIANCE_PROFILE: "Compliance dates changed",
 }
 
 

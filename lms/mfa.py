@@ -28,7 +28,14 @@ from lms.audit import Action, record_event
 from lms.roles import user_has_staff_role
 from lms.scoping import viewer_person
 
-STAFF_PREFIXES = ("/admin/", "/django-admin/", "/oversight/", "/api/v1/reports/")
+STAFF_PREFIXES = (
+    "/admin/",
+    "/django-admin/",
+    "/oversight/",
+    "/compliance/staff/",
+    "/api/v1/reports/",
+    "/api/v1/training-records/",
+)
 OPEN_PATHS = ("/admin/login/", "/admin/logout/", "/django-admin/login/", "/django-admin/logout/")
 DEVICE_NAME = "Authenticator app"
 

@@ -50,6 +50,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "courses.view_assignment",
         "courses.revoke_certificate",
         "lms.view_agency_records",
+        "compliance.decide_trainingentry",
+        "compliance.manage_compliance",
+        "compliance.add_ruleset",
+        "compliance.change_ruleset",
+        "compliance.view_ruleset",
     ],
     COMMAND_STAFF: ["lms.view_agency_records"],
     AGENCY_ADMIN: [

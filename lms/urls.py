@@ -45,6 +45,7 @@ urlpatterns = [
     path("accounts/mfa/enrol/", mfa_views.mfa_enrol, name="mfa-enrol"),
     path("api/v1/", include("lms.api")),
     path("oversight/", include("oversight.urls")),
+    path("compliance/", include("compliance.urls")),
     path("", include("courses.urls")),
 ]
 

@@ -1,8 +1,9 @@
 """The shape of the house: dependencies point one way (README, Architecture).
 
-lms at the bottom, then assessments, then courses, with oversight, records and authoring side
-by side on top; the URL wiring (lms/urls.py, lms/api.py) mounts apps by dotted path, so it
-imports none of them. Every import counts, including those inside functions.
+lms at the bottom, then assessments, then courses, then compliance (the training-hours ledger,
+which reads courses' completions), with oversight, records and authoring side by side on top;
+the URL wiring (lms/urls.py, lms/api.py) mounts apps by dotted path, so it imports none of
+them. Every import counts, including those inside functions.
 """
 
 import ast
@@ -11,12 +12,13 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-APPS = ["lms", "assessments", "courses", "oversight", "records", "authoring"]
+APPS = ["lms", "assessments", "courses", "compliance", "oversight", "records", "authoring"]
 MAY_IMPORT = {
     "lms": set(),
     "assessments": {"lms"},
     "courses": {"assessments", "lms"},
-    "oversight": {"courses", "assessments", "lms"},
+    "compliance": {"courses", "assessments", "lms"},
+    "oversight": {"compliance", "courses", "assessments", "lms"},
     "records": {"courses", "assessments", "lms"},
     "authoring": {"courses", "assessments", "lms"},
 }

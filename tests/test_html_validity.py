@@ -284,6 +284,22 @@ def oversight_pages(pages: Pages, role_groups) -> None:
     bad_roster = StringIO("not,a,roster\n1,2,3\n")
     bad_roster.name = "roster.csv"
     pages.post("roster-errors", client, "/oversight/roster/", {"file": bad_roster})
+    compliance_pages(pages, client, coordinator)
+
+
+def compliance_pages(pages: Pages, command: Client, coordinator: Client) -> None:
+    officer = signed_in("officer")
+    pages.get("my-compliance", officer, "/compliance/")
+    pages.post("my-compliance-errors", officer, "/compliance/records/", {"hours": "-1"}, expect=400)
+    pages.get("my-compliance-lakeside", signed_in("officer2"), "/compliance/")
+    pages.get("compliance-dashboard", command, "/compliance/staff/")
+    pages.get("compliance-dashboard-lakeside", signed_in("command2"), "/compliance/staff/")
+    pages.get(
+        "compliance-officer", coordinator, f"/compliance/staff/people/{person('officer').pk}/"
+    )
+    pages.get("compliance-queue", coordinator, "/compliance/staff/queue/")
+    pages.get("compliance-mapping", coordinator, "/compliance/staff/mapping/")
+    pages.get("compliance-rule-set", coordinator, "/compliance/staff/rule-set/")
 
 
 @pytest.fixture

@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "oversight",
     "records",
     "authoring",
+    "compliance",
     "courses",
     "assessments",
     "lms",
@@ -183,6 +184,11 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "PREPROCESSING_HOOKS": ["lms.api_schema.only_v1_endpoints"],
+    # Choice sets named once, where two serializers call a field "status" (compliance).
+    "ENUM_NAME_OVERRIDES": {
+        "ComplianceStatusEnum": "compliance.cycles.Status.ALL",
+        "TrainingRecordStatusEnum": "compliance.models.EntryStatus",
+    },
     # `<id:...>` (lms/converters.py): an integer of at most 18 digits.
     "PATH_CONVERTER_OVERRIDES": {"id": {"type": "integer", "maximum": 10**18 - 1}},
     "POSTPROCESSING_HOOKS": [

@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from assessments.models import Attempt
+from compliance.selectors import ledger, officer_compliance
 from courses.models import Certificate
 from courses.progress import services
 from courses.progress.selectors import (
@@ -140,6 +141,9 @@ def transcript(request, person_id: int):
             "certificates": certificates_of(person),
             "events": AuditEvent.objects.visible_to(request.user).filter(person_id=person.pk)[:50],
             "can_revoke": user_can_revoke_certificates(request.user),
+            # The officer's full training history: our modules and external training.
+            "training_history": ledger(person),
+            "compliance": officer_compliance(person=person, cycles_back=0),
         },
     )
 

@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
@@ -279,6 +280,8 @@ class Command(BaseCommand):
         except CurriculumDataError as error:
             raise CommandError(str(error)) from None
         self.stdout.write(self.style.SUCCESS(summary))
+        # The compliance demo (rule sets, ledgers): by name, as authoring imports no app above.
+        call_command("seed_compliance_demo", stdout=self.stdout)
         if generated:
             self.stdout.write(
                 f"Password for accounts created now: {password} "

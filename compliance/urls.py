@@ -1,0 +1,38 @@
+"""Compliance pages, mounted at /compliance/."""
+
+from django.urls import path
+
+from compliance import views
+
+urlpatterns = [
+    path("", views.my_compliance, name="my-compliance"),
+    path("records/", views.submit_training, name="compliance-submit"),
+    path("records/<id:entry_id>/evidence/", views.evidence_file, name="compliance-evidence"),
+    path("staff/", views.dashboard, name="compliance-dashboard"),
+    path(
+        "staff/records/<id:entry_id>/evidence/",
+        views.staff_evidence_file,
+        name="compliance-staff-evidence",
+    ),
+    path("staff/state.csv", views.state_csv, name="compliance-state-csv"),
+    path("staff/declaration.pdf", views.declaration, name="compliance-declaration"),
+    path("staff/queue/", views.queue, name="compliance-queue"),
+    path("staff/mapping/", views.mapping, name="compliance-mapping"),
+    path("staff/rule-set/", views.choose_rule_set, name="compliance-rule-set"),
+    path("staff/records/<id:entry_id>/approve/", views.approve, name="compliance-approve"),
+    path("staff/records/<id:entry_id>/reject/", views.reject, name="compliance-reject"),
+    path("staff/records/<id:entry_id>/reverse/", views.reverse_entry, name="compliance-reverse"),
+    path("staff/people/<id:person_id>/", views.officer, name="compliance-officer"),
+    path(
+        "staff/people/<id:person_id>/evidence.zip",
+        views.evidence_package,
+        name="compliance-evidence-package",
+    ),
+    path("staff/people/<id:person_id>/dates/", views.officer_profile, name="compliance-profile"),
+    path("staff/people/<id:person_id>/waiver/", views.officer_waiver, name="compliance-waiver"),
+    path(
+        "staff/people/<id:person_id>/extension/",
+        views.officer_extension,
+        name="compliance-extension",
+    ),
+]

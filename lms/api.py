@@ -13,5 +13,6 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("", include("courses.api_urls")),
     path("", include("oversight.api_urls")),
+    path("", include("community.api_urls")),
     re_path(r"", api_not_found),  # last: any other /api/v1/ address is a JSON 404
 ]

@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
@@ -241,6 +242,9 @@ class Command(BaseCommand):
         try:
             with transaction.atomic():
                 summary = self._seed(password, reset_passwords=not generated)
+                # The community demo (community/demo.py), by name: authoring imports no app
+                # above it.
+                call_command("seed_community", stdout=self.stdout)
         except CurriculumDataError as error:
             raise CommandError(str(error)) from None
         self.stdout.write(self.style.SUCCESS(summary))

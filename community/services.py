@@ -247,7 +247,7 @@ def response_submit(
     if len(text) > COMMENT_MAX_LENGTH:
         raise DomainError(
             ErrorCode.INVALID,
-            _("Keep the comment under %(n)s characters.") % {"n": COMMENT_MAX_LENGTH},
+            _("A comment can have at most %(n)s characters.") % {"n": COMMENT_MAX_LENGTH},
             field="comment",
         )
     if event.survey_id is None or not event.phase_open(phase):

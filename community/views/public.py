@@ -138,11 +138,11 @@ def event_survey(request, event_id: int, language: str = "en"):
                 done = redirect(_url("community-survey-thanks", language, event_id=event.pk))
                 browser.mark_answered(request, done, event.pk, phase, path="/e/")
                 return done
-        context.update(
-            error=error,
-            role_chosen=request.POST.get("role", ""),
-            comment=request.POST.get("comment", ""),
-            items=[
+        context |= {
+            "error": error,
+            "role_chosen": request.POST.get("role", ""),
+            "comment": request.POST.get("comment", ""),
+            "items": [
                 {
                     "id": item.pk,
                     "number": number,
@@ -151,7 +151,7 @@ def event_survey(request, event_id: int, language: str = "en"):
                 }
                 for number, item in enumerate(items, start=1)
             ],
-        )
+        }
         return render(request, "community/survey_form.html", context, status=status)
 
 

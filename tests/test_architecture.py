@@ -1,7 +1,8 @@
 """The shape of the house: dependencies point one way (README, Architecture).
 
 lms at the bottom, then assessments, then courses, with oversight, records and authoring side
-by side above it, and community (which draws oversight's charts and reads its dashboard) on top; the URL wiring (lms/urls.py, lms/api.py) mounts apps by dotted path, so it
+by side above it, and community (which draws oversight's charts and reads its dashboard) on
+top; the URL wiring (lms/urls.py, lms/api.py) mounts apps by dotted path, so it
 imports none of them. Every import counts, including those inside functions.
 """
 

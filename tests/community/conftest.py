@@ -53,7 +53,8 @@ def event(make_event, page_on):
 
 @pytest.fixture
 def statement_ids(community_survey) -> list[str]:
-    return [str(pk) for pk in community_survey.items.order_by("sort_order", "pk").values_list("pk", flat=True)]
+    items = community_survey.items.order_by("sort_order", "pk")
+    return [str(pk) for pk in items.values_list("pk", flat=True)]
 
 
 def answers(ids, *values) -> dict[str, int]:
@@ -76,7 +77,6 @@ def respond(event, phase, n, ids, values=None, role=""):
 def rate_limit_on(shared_cache_on):
     caches["shared"].clear()
     yield
-
 
 
 @pytest.fixture

@@ -43,7 +43,7 @@ def test_a_small_group_shows_no_figures_on_the_agency_page(client, event, statem
     event.save()
     page = client.get(f"/agencies/{event.agency.slug}/").content.decode()
     assert "Survey results are not shown" in page
-    assert "<svg class=\"chart" not in page
+    assert '<svg class="chart' not in page
 
 
 def test_the_agency_page_is_cached_and_gone_when_switched_off(
@@ -71,9 +71,7 @@ def test_the_agency_page_is_a_fixed_number_of_queries(
         assert client.get("/agencies/agency-a/").status_code == 200
 
 
-def test_a_resident_answers_in_spanish_and_the_browser_is_remembered(
-    client, event, statement_ids
-):
+def test_a_resident_answers_in_spanish_and_the_browser_is_remembered(client, event, statement_ids):
     form = client.get(f"/e/{event.pk}/es/")
     assert form.status_code == 200
     page = form.content.decode()

@@ -11,7 +11,9 @@ from tests.community.conftest import respond
 
 
 def sizes(**roles):
-    return {role: Counter({Phase.PRE: pre, Phase.POST: post}) for role, (pre, post) in roles.items()}
+    return {
+        role: Counter({Phase.PRE: pre, Phase.POST: post}) for role, (pre, post) in roles.items()
+    }
 
 
 @pytest.mark.parametrize(
@@ -23,7 +25,10 @@ def sizes(**roles):
         # the smallest shown role is hidden with it, and then nothing can be read off.
         ({"youth": (12, 11), "officer": (4, 5)}, []),
         # Two roles below, together at the minimum: the others stay shown.
-        ({"youth": (12, 11), "officer": (2, 3), "court": (3, 2), "resident": (9, 9)}, ["resident", "youth"]),
+        (
+            {"youth": (12, 11), "officer": (2, 3), "court": (3, 2), "resident": (9, 9)},
+            ["resident", "youth"],
+        ),
         # Respondents who gave no role count in the pool too.
         ({"youth": (12, 11), "resident": (9, 9), "": (1, 1)}, ["youth"]),
         ({"youth": (12, 11), "resident": (9, 9), "": (5, 6)}, ["resident", "youth"]),

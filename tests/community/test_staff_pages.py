@@ -46,7 +46,8 @@ def test_a_coordinator_creates_an_event_through_the_form(as_coordinator, communi
         },
     )
     event = CommunityEvent.objects.get()
-    assert response.status_code == 302 and response["Location"] == f"/oversight/community/{event.pk}/"
+    assert response.status_code == 302
+    assert response["Location"] == f"/oversight/community/{event.pk}/"
     assert AuditEvent.objects.filter(action=Action.COMMUNITY_EVENT_CREATED).count() == 1
     detail = as_coordinator.get(response["Location"]).content.decode()
     assert f"/e/{event.pk}/" in detail and '<svg role="img"' in detail  # link and QR code
@@ -67,7 +68,8 @@ def test_another_agencys_event_is_not_found(client, make_event, agency_b, comman
         f"/oversight/community/{event.pk}/results.csv",
     ):
         assert client.get(url).status_code == 404
-    assert client.post(f"/oversight/community/{event.pk}/phase/", {"phase": "pre", "action": "open"}).status_code == 404
+    opening = {"phase": "pre", "action": "open"}
+    assert client.post(f"/oversight/community/{event.pk}/phase/", opening).status_code == 404
     assert not CommunityEvent.objects.get().pre_open
 
 
@@ -108,7 +110,9 @@ def test_the_handout_is_printable_on_a4_or_letter_with_the_qr_code(as_coordinato
     assert f"/e/{event.pk}/" in a4 and '<svg role="img"' in a4 and 'lang="es"' in a4
 
 
-def test_only_command_staff_download_the_csv(as_coordinator, client, command_a, event, statement_ids):
+def test_only_command_staff_download_the_csv(
+    as_coordinator, client, command_a, event, statement_ids
+):
     respond(event, "pre", 5, statement_ids, (2, 3, 4))
     assert as_coordinator.get(f"/oversight/community/{event.pk}/results.csv").status_code == 403
     client.force_login(command_a.user)
@@ -135,7 +139,8 @@ def test_coordinators_alone_read_and_publish_comments(as_coordinator, client, co
     assert public["comments"] == ["Thanks for listening"]
 
     client.force_login(command_a.user)
-    assert "Thanks for listening" not in client.get(f"/oversight/community/{event.pk}/").content.decode()
+    command_page = client.get(f"/oversight/community/{event.pk}/").content.decode()
+    assert "Thanks for listening" not in command_page
     refused = client.post(
         f"/oversight/community/{event.pk}/comments/{comment.pk}/", {"decision": "reject"}
     )
@@ -143,7 +148,8 @@ def test_coordinators_alone_read_and_publish_comments(as_coordinator, client, co
 
 
 def test_only_command_staff_switch_the_public_page(as_coordinator, client, command_a, agency_a):
-    assert as_coordinator.post("/oversight/community/public-page/", {"enabled": "on"}).status_code == 403
+    switch = as_coordinator.post("/oversight/community/public-page/", {"enabled": "on"})
+    assert switch.status_code == 403
     client.force_login(command_a.user)
     client.post("/oversight/community/public-page/", {"enabled": "on"})
     assert TransparencyPage.objects.get(agency=agency_a).enabled

@@ -82,14 +82,20 @@ def demo_survey() -> Survey:
     return survey
 
 
+# Per statement: the answer most participants start from, and how many in ten move up a point.
+DEMO_START = [2, 3, 2, 3, 2, 4]
+DEMO_LIFT = [7, 4, 8, 5, 6, 3]
+
+
 def demo_answers(items: list[SurveyItem], participant: int, phase: str) -> dict[str, int]:
-    """Plausible, deterministic answers: guarded before, warmer after (for the reverse-worded
-    statement, less agreement after)."""
+    """Plausible, deterministic answers: guarded before, warmer after, by different amounts
+    per statement (for the reverse-worded one, agreement falls)."""
     answers = {}
     for i, item in enumerate(items):
-        before = 2 + (participant + i) % 2 + (1 if (participant * 3 + i) % 7 == 0 else 0)
-        lift = 1 if (participant + 2 * i) % 3 else 0
-        value = min(5, before + lift) if phase == Phase.POST else before
+        start, lift = DEMO_START[i % len(DEMO_START)], DEMO_LIFT[i % len(DEMO_LIFT)]
+        before = min(5, max(1, start + (participant * 5 + i) % 3 - 1))
+        moved = (participant * 7 + i * 3) % 10 < lift
+        value = min(5, before + moved) if phase == Phase.POST else before
         answers[str(item.pk)] = 6 - value if item.reversed else value
     return answers
 

@@ -52,7 +52,9 @@ class SurveySerializer(serializers.Serializer):
     phase = serializers.ChoiceField(choices=Phase.choices)
     open = serializers.BooleanField()
     uses_codes = serializers.BooleanField()
-    roles = serializers.ListField(child=serializers.ChoiceField(choices=Role.choices))
+    roles = serializers.ListField(
+        child=serializers.CharField(), help_text="The roles a respondent may give (`role`)."
+    )
     statements = StatementSerializer(many=True)
 
 

@@ -418,15 +418,33 @@ class SurveyItem(Orderable):
         help_text="Reverse-worded: agreeing is the less favourable view, so reports score it "
         "6 minus the answer.",
     )
+    statement_es = models.CharField(
+        "statement in Spanish",
+        max_length=300,
+        blank=True,
+        help_text="The same statement in Spanish, for respondents who choose Spanish (community "
+        "surveys). Empty: they see the English statement.",
+    )
 
-    panels = [FieldPanel("statement"), FieldPanel("allow_comment"), FieldPanel("reversed")]
+    panels = [
+        FieldPanel("statement"),
+        FieldPanel("statement_es"),
+        FieldPanel("allow_comment"),
+        FieldPanel("reversed"),
+    ]
 
     def __str__(self) -> str:
         return self.statement
 
     def save(self, *args, **kwargs):
         self.statement = clean_text(self.statement)
+        self.statement_es = clean_text(self.statement_es)
         super().save(*args, **kwargs)
+
+    def text_in(self, language: str) -> str:
+        """The statement in `language` ("es" or anything else: English), falling back to the
+        English statement when there is no translation."""
+        return self.statement_es if language == "es" and self.statement_es else self.statement
 
 
 class SurveyResponse(models.Model):

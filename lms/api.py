@@ -14,5 +14,6 @@ urlpatterns = [
     path("", include("courses.api_urls")),
     path("", include("oversight.api_urls")),
     path("", include("compliance.api_urls")),
+    path("", include("community.api_urls")),
     re_path(r"", api_not_found),  # last: any other /api/v1/ address is a JSON 404
 ]

@@ -60,6 +60,14 @@ class Action:
     COMPLIANCE_RULE_SET_CHANGED = "compliance.rule_set_changed"
     COMPLIANCE_MAPPING = "compliance.mapping_changed"
     COMPLIANCE_PROFILE = "compliance.profile_changed"
+    COMMUNITY_EVENT_CREATED = "community_event.created"
+    COMMUNITY_EVENT_CHANGED = "community_event.changed"
+    COMMUNITY_PHASE_OPENED = "community_event.phase_opened"
+    COMMUNITY_PHASE_CLOSED = "community_event.phase_closed"
+    COMMUNITY_CONSENTS_RECORDED = "community_event.consents_recorded"
+    COMMUNITY_CODES_ISSUED = "community_event.codes_issued"
+    COMMUNITY_COMMENT_MODERATED = "community_event.comment_moderated"
+    PUBLIC_PAGE_SWITCHED = "public_page.switched"
 
 
 ACTION_LABELS = {  # how each action reads on the audit pages
@@ -102,6 +110,14 @@ ACTION_LABELS = {  # how each action reads on the audit pages
     Action.COMPLIANCE_RULE_SET_CHANGED: "Compliance rule set edited",
     Action.COMPLIANCE_MAPPING: "Module categories changed",
     Action.COMPLIANCE_PROFILE: "Compliance dates changed",
+    Action.COMMUNITY_EVENT_CREATED: "Community event created",
+    Action.COMMUNITY_EVENT_CHANGED: "Community event changed",
+    Action.COMMUNITY_PHASE_OPENED: "Community survey opened",
+    Action.COMMUNITY_PHASE_CLOSED: "Community survey closed",
+    Action.COMMUNITY_CONSENTS_RECORDED: "Parental consents recorded",
+    Action.COMMUNITY_CODES_ISSUED: "One-time codes printed",
+    Action.COMMUNITY_COMMENT_MODERATED: "Participant comment moderated",
+    Action.PUBLIC_PAGE_SWITCHED: "Public page switched on or off",
 }
 
 

@@ -55,8 +55,15 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "compliance.add_ruleset",
         "compliance.change_ruleset",
         "compliance.view_ruleset",
+        "community.manage_events",
+        "community.moderate_comments",
     ],
-    COMMAND_STAFF: ["lms.view_agency_records"],
+    COMMAND_STAFF: [
+        "lms.view_agency_records",
+        "community.manage_events",
+        "community.export_results",
+        "community.switch_public_page",
+    ],
     AGENCY_ADMIN: [
         "lms.view_agency_records",
         "lms.manage_agency_people",

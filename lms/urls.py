@@ -44,8 +44,10 @@ urlpatterns = [
     path("accounts/mfa/", mfa_views.mfa_verify, name="mfa-verify"),
     path("accounts/mfa/enrol/", mfa_views.mfa_enrol, name="mfa-enrol"),
     path("api/v1/", include("lms.api")),
+    path("oversight/community/", include("community.staff_urls")),
     path("oversight/", include("oversight.urls")),
     path("compliance/", include("compliance.urls")),
+    path("", include("community.urls")),
     path("", include("courses.urls")),
 ]
 

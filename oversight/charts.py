@@ -1,5 +1,7 @@
 """Charts drawn on the server as SVG: no scripts, readable without colour, with a text title."""
 
+from dataclasses import dataclass
+
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
@@ -88,10 +90,38 @@ def _short(text: str, limit: int = STATEMENT_CHARS) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def survey_shift_svg(report: SurveyReport) -> SafeString:
+@dataclass(frozen=True)
+class ShiftChartText:
+    """The chart's words, English for the training survey by default; the community pages pass
+    their own (before / after the event, in the respondent's language)."""
+
+    before: str = "Before the training"
+    after: str = "After"
+    disagree: str = "Strongly disagree"
+    agree: str = "Strongly agree"
+    hidden: str = "hidden: too few answers"
+    title: str = "Average agreement per statement, before and after"
+    desc: str = (
+        "For each statement, the average answer on a scale from 1 (strongly disagree) to 5 "
+        "(strongly agree) before the training (hollow dot) and after it (filled dot), with the "
+        "change at the end of the row; the table below gives the same figures."
+    )
+    # Tooltips: str.format with number, statement (and pre, pre_n, post, post_n, shift).
+    row: str = (
+        "Statement {number}: {statement} Before: {pre} (n={pre_n}). After: {post} "
+        "(n={post_n}). Shift: {shift}."
+    )
+    hidden_row: str = "Statement {number}: {statement} (hidden: too few answers)"
+
+
+def survey_shift_svg(
+    report: SurveyReport, *, text: ShiftChartText = ShiftChartText(), ids: str = "shift"
+) -> SafeString:
     """A dumbbell per statement on the 1-5 scale: a hollow dot for the mean before the training,
     a filled dot for after, joined by a line; the shift is printed at the end of the row.
-    Hollow versus filled carries the meaning, so the chart reads without colour."""
+    Hollow versus filled carries the meaning, so the chart reads without colour. `report` needs
+    only `items` (ItemShift rows); `ids` prefixes the title's and description's element ids,
+    unique per chart on a page."""
     items = report.items
     x0 = SHIFT_LABEL_W + SHIFT_PAD
     plot_w = SHIFT_STEP * 4
@@ -104,13 +134,15 @@ def survey_shift_svg(report: SurveyReport) -> SafeString:
 
     legend = format_html(
         '<circle cx="{}" cy="14" r="6" class="chart-dot chart-dot--pre"/>'
-        '<text x="{}" y="19" class="chart-label">Before the training</text>'
+        '<text x="{}" y="19" class="chart-label">{}</text>'
         '<circle cx="{}" cy="14" r="6" class="chart-dot chart-dot--post"/>'
-        '<text x="{}" y="19" class="chart-label">After</text>',
+        '<text x="{}" y="19" class="chart-label">{}</text>',
         x0,
         x0 + 12,
+        text.before,
         x0 + 170,
         x0 + 182,
+        text.after,
     )
     scale = format_html_join(
         "",
@@ -119,12 +151,14 @@ def survey_shift_svg(report: SurveyReport) -> SafeString:
         ((x(v), SHIFT_HEAD_H - 4, bottom, SHIFT_HEAD_H - 10, v) for v in range(1, 6)),
     )
     ends = format_html(
-        '<text x="{}" y="{}" text-anchor="start" class="chart-label">Strongly disagree</text>'
-        '<text x="{}" y="{}" text-anchor="end" class="chart-label">Strongly agree</text>',
+        '<text x="{}" y="{}" text-anchor="start" class="chart-label">{}</text>'
+        '<text x="{}" y="{}" text-anchor="end" class="chart-label">{}</text>',
         x(1),
         SHIFT_HEAD_H - 28,
+        text.disagree,
         x(5),
         SHIFT_HEAD_H - 28,
+        text.agree,
     )
     rows = []
     for i, item in enumerate(items):
@@ -139,32 +173,32 @@ def survey_shift_svg(report: SurveyReport) -> SafeString:
         if item.suppressed:
             rows.append(
                 format_html(
-                    "<g><title>Statement {}: {} (hidden: too few answers)</title>{}"
-                    '<text x="{}" y="{}" class="chart-label">hidden: too few answers</text></g>',
-                    item.number,
-                    item.statement,
+                    '<g><title>{}</title>{}<text x="{}" y="{}" class="chart-label">{}</text></g>',
+                    text.hidden_row.format(number=item.number, statement=item.statement),
                     label,
                     x0,
                     y + 5,
+                    text.hidden,
                 )
             )
             continue
         pre, post, shift = item.pre.mean, item.post.mean, item.shift
         rows.append(
             format_html(
-                "<g><title>Statement {}: {} Before: {} (n={}). After: {} (n={}). "
-                "Shift: {}.</title>{}"
+                "<g><title>{}</title>{}"
                 '<line x1="{}" x2="{}" y1="{}" y2="{}" class="chart-link"/>'
                 '<circle cx="{}" cy="{}" r="7" class="chart-dot chart-dot--pre"/>'
                 '<circle cx="{}" cy="{}" r="6" class="chart-dot chart-dot--post"/>'
                 '<text x="{}" y="{}" class="chart-cell">{}</text></g>',
-                item.number,
-                item.statement,
-                f"{pre:.2f}",
-                item.pre.n,
-                f"{post:.2f}",
-                item.post.n,
-                f"{shift:+.2f}",
+                text.row.format(
+                    number=item.number,
+                    statement=item.statement,
+                    pre=f"{pre:.2f}",
+                    pre_n=item.pre.n,
+                    post=f"{post:.2f}",
+                    post_n=item.post.n,
+                    shift=f"{shift:+.2f}",
+                ),
                 label,
                 x(pre),
                 x(post),
@@ -181,16 +215,16 @@ def survey_shift_svg(report: SurveyReport) -> SafeString:
         )
     return format_html(
         '<svg class="chart chart--shift" viewBox="0 0 {w} {h}" width="{w}" height="{h}" '
-        'role="img" aria-labelledby="shift-title shift-desc">'
-        '<title id="shift-title">Average agreement per statement, before and after</title>'
-        '<desc id="shift-desc">For each statement, the average answer on a scale from 1 '
-        "(strongly disagree) to 5 (strongly agree) before the training (hollow dot) and "
-        "after it (filled dot), with the change at the end of the row; the table below gives "
-        "the same figures.</desc>{}{}{}{}</svg>",
+        'role="img" aria-labelledby="{ids}-title {ids}-desc">'
+        '<title id="{ids}-title">{title}</title>'
+        '<desc id="{ids}-desc">{desc}</desc>{}{}{}{}</svg>',
         legend,
         ends,
         scale,
         SafeString("".join(rows)),
         w=width,
         h=height,
+        ids=ids,
+        title=text.title,
+        desc=text.desc,
     )

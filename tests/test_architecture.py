@@ -1,9 +1,10 @@
 """The shape of the house: dependencies point one way (README, Architecture).
 
 lms at the bottom, then assessments, then courses, then compliance (the training-hours ledger,
-which reads courses' completions), with oversight, records and authoring side by side on top;
-the URL wiring (lms/urls.py, lms/api.py) mounts apps by dotted path, so it imports none of
-them. Every import counts, including those inside functions.
+which reads courses' completions), with oversight, records and authoring side by side above it,
+and community (which draws oversight's charts and reads its dashboard) on top; the URL wiring
+(lms/urls.py, lms/api.py) mounts apps by dotted path, so it imports none of them. Every import
+counts, including those inside functions.
 """
 
 import ast
@@ -12,7 +13,16 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-APPS = ["lms", "assessments", "courses", "compliance", "oversight", "records", "authoring"]
+APPS = [
+    "lms",
+    "assessments",
+    "courses",
+    "compliance",
+    "oversight",
+    "records",
+    "authoring",
+    "community",
+]
 MAY_IMPORT = {
     "lms": set(),
     "assessments": {"lms"},
@@ -21,6 +31,7 @@ MAY_IMPORT = {
     "oversight": {"compliance", "courses", "assessments", "lms"},
     "records": {"courses", "assessments", "lms"},
     "authoring": {"courses", "assessments", "lms"},
+    "community": {"oversight", "courses", "assessments", "lms"},
 }
 
 

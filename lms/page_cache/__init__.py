@@ -3,7 +3,8 @@
 Views opt a response in; a middleware answers the next identical request from the cache
 without routing, querying or rendering:
 
-* `cache_for_anonymous(response, seconds)`: public pages (home, certificate verification),
+* `cache_for_anonymous(response, seconds)`: public pages (home, certificate verification, an
+  agency's public page and its API answer),
   stored only for requests with no session, no Authorization and no cookie but the CSRF one,
   per host; served only for a host in ALLOWED_HOSTS (the cache answers before
   CommonMiddleware checks it) and, for a rate-limited page (lms.throttles.throttle_page),
@@ -54,7 +55,11 @@ MEMO_ALIAS = "memo"
 CONTENT_VERSION = "page-cache:content"
 MAX_SECONDS = 3600
 USER_PAGE_SECONDS = 300
-PUBLIC_PATHS = re.compile(r"^/(verify/[A-Za-z0-9-]{1,40}/)?$")
+PUBLIC_PATHS = re.compile(
+    r"^/(verify/[A-Za-z0-9-]{1,40}/"
+    r"|agencies/[-\w]{1,80}/(es/)?|api/v1/public/agencies/[-\w]{1,80}/)?$",
+    re.ASCII,
+)
 _PUBLIC, _USER = "_page_cache_public_seconds", "_page_cache_user_seconds"
 _user_paths: set[str] = set()  # paths some view has opted in for users, in this worker
 _agency_of: dict[tuple, int] = {}  # (user id, user version, path) -> agency the page shows

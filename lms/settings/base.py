@@ -25,6 +25,7 @@ DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 
 INSTALLED_APPS = [
+    "community",
     "oversight",
     "records",
     "authoring",
@@ -173,6 +174,9 @@ REST_FRAMEWORK = {
         # address, emails per account.
         "password_reset_address": os.environ.get("THROTTLE_PASSWORD_RESET_ADDRESS", "10/hour"),
         "password_reset_account": os.environ.get("THROTTLE_PASSWORD_RESET_ACCOUNT", "3/hour"),
+        # Community survey answers per address (community/): a room behind one venue router
+        # shares an address, so the limit is a room's worth of both phases, not one person's.
+        "community_response": os.environ.get("THROTTLE_COMMUNITY_RESPONSE", "1000/hour"),
     },
 }
 

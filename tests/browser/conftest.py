@@ -29,7 +29,7 @@ from playwright.sync_api import expect, sync_playwright
 
 from tests.browser.steps import PASSWORD, SCREENSHOTS, review_page
 
-CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))  # or a copy elsewhere
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",

@@ -48,7 +48,7 @@ from tests.records.test_export_import import remove_people_and_records
 pytestmark = pytest.mark.usefixtures("page_cache_on")
 
 REPO = Path(__file__).resolve().parents[2]
-APPS = ("lms", "assessments", "courses", "oversight", "records", "authoring")
+APPS = ("lms", "assessments", "courses", "oversight", "records", "authoring", "community")
 
 
 # --- 1. What each write renews --------------------------------------------------------------
@@ -348,6 +348,13 @@ SILENT_WRITES = {
         "the stored file name of an image or document created by this import, whose pages "
         "are created live in the same transaction (saving a live page renews content)"
     ),
+    ("community/services.py", "codes_issue", "bulk_create"): (
+        "one-time codes are shown on no cached page (only their use is checked)"
+    ),
+    ("community/services.py", "response_submit", "update"): (
+        "spends a one-time code; a code is shown on no cached page, and the public pages show "
+        "the answers it allows within PUBLIC_PAGE_SECONDS (community.transparency)"
+    ),
     # Not querysets: dictionaries that take keyword arguments too.
     ("courses/models.py", "get_context", "update"): "a template context (dict)",
     ("assessments/forms.py", "__init__", "update"): "a form field's error messages (dict)",
@@ -432,13 +439,22 @@ NOT_ON_CACHED_PAGES = {
     "lms.TokenVerification": (
         "written with its token, never changed, deleted with it (the token is watched)"
     ),
+    "community.CommunityResponse": (
+        "answers reach the public agency page in aggregate, which is cached for at most "
+        "PUBLIC_PAGE_SECONDS (community.transparency) so a room answering does not renew "
+        "every page hundreds of times"
+    ),
+    "community.ParticipantCode": "one-time codes: shown on no page",
+    "community.CommunityComment": (
+        "published by community.services.comment_moderate, which renews the content version"
+    ),
 }
 
 
 def test_every_model_is_watched_or_shown_on_no_cached_page():
     labels = {
         model._meta.label
-        for app in ("lms", "assessments", "courses")
+        for app in ("lms", "assessments", "courses", "community")
         for model in apps.get_app_config(app).get_models()
     }
     watched = {model._meta.label for model in WATCHED}

@@ -277,6 +277,9 @@ class Command(BaseCommand):
         try:
             with transaction.atomic():
                 summary = self._seed(password, reset_passwords=not generated)
+                # The community demo (community/demo.py), by name: authoring imports no app
+                # above it.
+                call_command("seed_community", stdout=self.stdout)
         except CurriculumDataError as error:
             raise CommandError(str(error)) from None
         self.stdout.write(self.style.SUCCESS(summary))

@@ -8,12 +8,11 @@ same transaction. (`certificate_revoke`, an oversight act, locks the certificate
 
 Locks once, in order: every rule locks in the same order: the training record first, then
 the quiz engine's row (the attempt when submitting, the learner's account when starting:
-assessments.services), then the audit chain head, which the transaction's first
-`record_event` takes (later events reuse that lock) and after which nothing new is locked.
-A rule called by another rule of the same request (`module_complete`,
-`curriculum_complete_if_done`) is handed the record its caller locked instead of locking it
-again; called on its own, it locks the record itself. So a passing submit locks the record
-once, the attempt once and the chain head once (tests/courses/test_locks.py).
+assessments.services). Audit events are inserted pending and lock nothing (the sequencer
+chains them after the commit: lms.audit). A rule called by another rule of the same request
+(`module_complete`, `curriculum_complete_if_done`) is handed the record its caller locked
+instead of locking it again; called on its own, it locks the record itself. So a passing
+submit locks the record once and the attempt once (tests/courses/test_locks.py).
 """
 
 from django.db import transaction

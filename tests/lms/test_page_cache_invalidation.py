@@ -316,6 +316,12 @@ SILENT_WRITES = {
         "the stored file name of an image or document created by this import, whose pages "
         "are created live in the same transaction (saving a live page renews content)"
     ),
+    ("lms/audit.py", "sequence_pending", "bulk_update"): (
+        "gives pending audit events their place in the chain; the audit trail is not cached"
+    ),
+    ("lms/audit.py", "append_moved_events", "bulk_create"): (
+        "audit events again (import_records, which renews the content version itself)"
+    ),
     # Not querysets: dictionaries that take keyword arguments too.
     ("courses/models.py", "get_context", "update"): "a template context (dict)",
     ("assessments/forms.py", "__init__", "update"): "a form field's error messages (dict)",

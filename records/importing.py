@@ -22,6 +22,7 @@ from django.db.models import F
 
 from assessments.models import SurveyAnswer
 from assessments.snapshots import answers_problems, snapshot_problems
+from courses.progress import tally
 from lms.audit import Action, append_moved_events, record_event, verify_chain
 from lms.json_input import JsonInputError, integer_limits, integer_problem, is_integer, load_json
 from lms.models import AuditChainHead, AuditEvent, Person
@@ -319,6 +320,7 @@ def _restore(data: dict, decoder: "_Decoder") -> dict[str, int]:
         append_moved_events(moved)
         counts = {name: len(data[name]) for name in SECTIONS}
         record_event(action=Action.RECORDS_IMPORTED, actor_username="import_records", data=counts)
+        tally.rebuild()  # bulk writes: the report's tallies from the restored facts
         transaction.on_commit(content_changed)  # bulk writes: no signal tells the page cache
     return counts
 

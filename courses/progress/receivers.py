@@ -8,7 +8,7 @@ from django.db.models.signals import post_delete, post_save, pre_delete, pre_sav
 from django.dispatch import receiver
 
 from assessments.models import Attempt
-from courses.models import Assignment, CurriculumPage, ReportStanding
+from courses.models import Assignment, CurriculumPage
 from courses.progress import tally
 from lms.models import Person, Unit
 from lms.signals import people_changed
@@ -51,10 +51,7 @@ def _person_deleted(sender, instance, **kwargs):
     """Uncount the person before their standings go with them."""
     before = _placement({f: getattr(instance, f) for f in PLACEMENT})
     tally.person_moved(user_id=instance.user_id, before=before, after=None)
-    for curriculum in CurriculumPage.objects.filter(
-        pk__in=ReportStanding.objects.filter(person=instance).values("curriculum_id")
-    ):
-        tally.refresh(curriculum=curriculum, person_ids=[instance.pk])  # … counted nowhere
+    tally.forget_person(instance.pk)
 
 
 @receiver(people_changed, dispatch_uid="tally_people_changed")

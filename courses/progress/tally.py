@@ -186,6 +186,17 @@ def _refresh(curriculum, ids: list[int], module_ids: set[int], now) -> None:
     add_counts(deltas)
 
 
+@transaction.atomic(savepoint=False)
+def forget_person(person_id: int) -> None:
+    """Uncount a person about to be deleted (their standings go with them)."""
+    deltas = Counter()
+    standings = ReportStanding.objects.select_for_update().filter(person_id=person_id)
+    for standing in standings.order_by("curriculum_id"):
+        deltas.subtract(_contribution(standing))
+    standings.delete()
+    add_counts(deltas)
+
+
 def curricula_reaching(person_ids: Iterable[int]) -> set[int]:
     """Curricula assigned to these people (by agency, unit or person) or counting them."""
     people = Person.objects.filter(pk__in=list(person_ids))

@@ -8,11 +8,13 @@ same transaction. (`certificate_revoke`, an oversight act, locks the certificate
 
 Locks once, in order: every rule locks in the same order: the training record first, then
 the quiz engine's row (the attempt when submitting, the learner's account when starting:
-assessments.services). Audit events are inserted pending and lock nothing (the sequencer
+assessments.services), then, when the person's standing in the report changes, their
+`ReportStanding` and the report's counter rows in key order (courses.progress.tally).
+Audit events are inserted pending and lock nothing (the sequencer
 chains them after the commit: lms.audit). A rule called by another rule of the same request
 (`module_complete`, `curriculum_complete_if_done`) is handed the record its caller locked
 instead of locking it again; called on its own, it locks the record itself. So a passing
-submit locks the record once and the attempt once (tests/courses/test_locks.py).
+submit locks the record, the attempt and the standing once each (tests/courses/test_locks.py).
 """
 
 from django.db import transaction

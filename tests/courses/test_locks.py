@@ -1,6 +1,7 @@
 """Row locks: a request takes each row lock once, in one order (training record, then attempt
-or learner); its audit events lock nothing (they are inserted pending and chained after the
-commit, lms.audit). PostgreSQL only: SQLite has no SELECT ... FOR UPDATE (Django drops it)."""
+or learner, then the report standing a completion refreshes); its audit events lock nothing
+(they are inserted pending and chained after the commit, lms.audit). PostgreSQL only: SQLite
+has no SELECT ... FOR UPDATE (Django drops it)."""
 
 import re
 from collections import Counter
@@ -78,7 +79,8 @@ def test_a_passing_submit_locks_each_row_once_in_order(
         Action.CURRICULUM_COMPLETED,
         Action.CERTIFICATE_ISSUED,
     }
-    assert locks == ["courses_trainingrecord", "assessments_attempt"]
+    # Then the report's standing of the learner (courses.progress.tally), once, last.
+    assert locks == ["courses_trainingrecord", "assessments_attempt", "courses_reportstanding"]
 
 
 def test_a_quiz_start_locks_each_row_once_in_order(api_for, learner, curriculum):

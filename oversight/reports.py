@@ -32,7 +32,7 @@ from courses.progress import tally
 from courses.progress.cycle import Status, completion_rows, cycle_number
 from courses.progress.selectors import live_modules
 from lms.models import Person, Unit
-from lms.scoping import oversight_agency_id, oversight_unit_ids, scope_units
+from lms.scoping import oversight_agency_id, scope_people, scope_units
 
 
 class ReportFilters(TypedDict):
@@ -184,11 +184,9 @@ def completion_report(*, viewer, filters: ReportFilters) -> QuerySet[Person]:
 
 
 def _scoped(queryset, *, viewer, filters: ReportFilters, status: bool = True):
-    """Tally rows (counts or standings) within the viewer's reach and the filters."""
-    queryset = queryset.filter(agency_id=oversight_agency_id(viewer))
-    unit_ids = oversight_unit_ids(viewer)
-    if unit_ids is not None:
-        queryset = queryset.filter(unit_id__in=unit_ids)
+    """Tally rows (counts or standings, which carry `agency_id` and `unit_id` as people do)
+    within the viewer's reach (lms.scoping.scope_people) and the filters."""
+    queryset = scope_people(queryset, viewer)
     if filters.get("unit") is not None:
         queryset = queryset.filter(unit_id=filters["unit"].pk)
     if filters.get("category"):

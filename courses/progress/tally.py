@@ -13,12 +13,21 @@ it where the facts change (progress services, assignments; people and accounts t
 signals, as their writes come from many places); concurrent refreshes of one person wait for
 each other on the standing's lock, and counts move by atomic increments (INSERT … ON CONFLICT
 DO UPDATE SET n = n + delta) in key order, so concurrent completions in one unit keep exact
-counts (tests/courses/test_tally.py).
+counts (tests/api/test_tally_concurrency.py; the rest in tests/courses/test_tally.py).
 
 Time changes a status without any write (a certificate runs out, a due date passes): each
 standing records when (`changes_at`), and `bring_up_to_date` refreshes those whose moment
-has come before the counts are read. `manage.py rebuild_report_counts` recomputes everything
-from the facts (after bulk writes that bypass the rules: seeding, SQL, `import_records`).
+has come before the counts are read (a GET that writes when there is something to bring up
+to date; on SQLite it then queues with the writers). `manage.py rebuild_report_counts`
+recomputes everything from the facts (after bulk writes that bypass the rules: seeding, SQL,
+`import_records` calls it itself).
+
+Not counted by the rules, so rebuilt by that command: facts written behind their back (bulk
+SQL, fixtures' `.update()`), and a module published or unpublished (the live modules
+counted per person change). Quiz scores are counted per agency, unit and category, for
+every submitted attempt of the agency's people (the facts count only the assigned people's:
+the same whenever the curriculum is assigned agency-wide); under a status filter the
+dashboard reads scores from the facts.
 """
 
 from collections import Counter

@@ -1,6 +1,7 @@
 """Command-staff pages: the agency dashboard, officer transcripts, certificate revocation.
 
-Every read goes through the scoped selectors (`visible_to`, `completion_report`); these
+Every read goes through the scoped selectors (`visible_to`, `completion_report`, and the
+report's tallies through `oversight.reports`, scoped by `lms.scoping.scope_people`); these
 views only check the role and render.
 """
 

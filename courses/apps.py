@@ -7,6 +7,7 @@ class CoursesConfig(AppConfig):
 
     def ready(self):
         from courses import models, signals  # noqa: F401  (signals: the publish audit receivers)
+        from courses.progress import receivers  # noqa: F401  (the report's tallies)
         from lms.page_cache.signal_handlers import Scope, watch
 
         # What the page cache must renew when these change (its receivers: lms.page_cache).

@@ -619,3 +619,95 @@ class ReminderLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} reminder to {self.person} for {self.curriculum}"
+
+
+class ReportStanding(models.Model):
+    """Where one assigned person stands in one curriculum, as the completion report's counts
+    hold them (courses.progress.tally): derived from the facts, never a source of truth.
+
+    Kept by the progress, assignment and people rules in the same transaction as the facts;
+    `changes_at` is when the status next changes by time alone (a certificate runs out, a due
+    date passes), at which the report brings it up to date before counting. Also the report's
+    list, read in name order from an index instead of sorting the agency on every page."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    curriculum = models.ForeignKey(CurriculumPage, on_delete=models.CASCADE, related_name="+")
+    agency_id = models.BigIntegerField()
+    unit_id = models.BigIntegerField(null=True, blank=True)
+    category = models.CharField(max_length=20, blank=True)
+    status = models.CharField(max_length=20, blank=True, help_text="Empty: counted nowhere.")
+    due_date = models.DateField(null=True, blank=True)
+    sort_name = models.CharField(max_length=310, blank=True)
+    modules = models.JSONField(default=list, help_text="Modules completed in the current cycle.")
+    changes_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["person", "curriculum"], name="report_standing_one")
+        ]
+        indexes = [
+            models.Index(
+                fields=["curriculum", "agency_id", "sort_name", "person"], name="standing_name"
+            ),
+            models.Index(
+                fields=["curriculum", "agency_id", "status", "sort_name", "person"],
+                name="standing_status_name",
+            ),
+            models.Index(
+                fields=["curriculum", "agency_id", "status", "due_date", "sort_name"],
+                name="standing_status_due",
+            ),
+            models.Index(fields=["curriculum", "changes_at"], name="standing_changes"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} in {self.curriculum_id}: {self.status or 'not counted'}"
+
+
+class ReportCount(models.Model):
+    """How many assigned people of an agency's unit and personnel category are in each status
+    of a curriculum (`module_id` 0), and how many of them have completed each module in their
+    current cycle (`module_id`): the sums of `ReportStanding`, kept with them."""
+
+    agency_id = models.BigIntegerField()
+    curriculum_id = models.BigIntegerField()
+    unit_id = models.BigIntegerField(help_text="0: no unit.")
+    category = models.CharField(max_length=20)
+    status = models.CharField(max_length=20)
+    module_id = models.BigIntegerField(help_text="0: the people themselves.")
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agency_id", "curriculum_id", "unit_id", "category", "status", "module_id"],
+                name="report_count_one",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agency_id}/{self.unit_id}/{self.category}/{self.status}/{self.module_id}"
+
+
+class ScoreCount(models.Model):
+    """How many submitted attempts of an agency's unit and personnel category scored each
+    score on a quiz: the dashboard's quiz scores (count, average, lowest) without reading the
+    attempts. Kept when an attempt is submitted and when a person moves."""
+
+    agency_id = models.BigIntegerField()
+    unit_id = models.BigIntegerField(help_text="0: no unit.")
+    category = models.CharField(max_length=20)
+    quiz_id = models.BigIntegerField()
+    score = models.SmallIntegerField()
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agency_id", "quiz_id", "unit_id", "category", "score"],
+                name="score_count_one",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agency_id}/{self.unit_id}/{self.category}/{self.quiz_id}: {self.score}"

@@ -1,23 +1,41 @@
-"""The tamper-evident audit trail: append an event, verify the chain.
+"""The tamper-evident audit trail: record an event, chain it, verify the chain.
 
-Each event's hash is SHA-256 over its own fields and the previous event's hash. The
-chain head row is locked while appending, so concurrent writers chain in turn.
+As transparency logs do (Certificate Transparency, Trillian), writing and chaining are
+separate steps, so no writer waits for another (docs/audit.md):
+
+1. `record_event` inserts the event *pending*, in the caller's transaction: no sequence
+   number, no hash, no lock on anything shared.
+2. `sequence_pending` (the sequencer) gives pending events, oldest first, their sequence
+   numbers and hashes in batches, each batch in one transaction holding the chain head's
+   row lock. Each writer runs it after its commit without waiting (skipped while another
+   sequencer is at work); `manage.py sequence_audit` runs it too.
+3. `verify_chain` checks the sequenced chain, and names events left pending longer than
+   AUDIT_SEQUENCE_BOUND_SECONDS.
+
+Each sequenced event's hash is SHA-256 over its own fields, its sequence number and the
+previous event's hash.
 """
 
 import hashlib
 import json
+import logging
 from collections.abc import Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
+from datetime import timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_ipv46_address
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from lms.models import AuditChainHead, AuditEvent
 
 GENESIS_HASH = "0" * 64
+SEQUENCE_BATCH = 1000  # events chained per transaction
+
+logger = logging.getLogger(__name__)
 
 
 class Action:
@@ -164,27 +182,21 @@ def _stored_ip(address: str | None) -> str | None:
     return AuditEvent._meta.get_field("ip_address").get_prep_value(address)
 
 
-def _head_lock_held() -> None:
-    """Marks, among the transaction's on-commit callbacks, that it holds the chain head's lock.
+def _sequence_after_commit() -> None:
+    """Run by a writer once its transaction has committed: chain what is waiting, never
+    blocking (another sequencer at work means the batch is in hand) and never failing the
+    request (what is not chained now stays pending and is chained by the next one)."""
+    try:
+        sequence_pending(wait=False)
+    except DatabaseError:
+        logger.warning("Audit sequencing failed; events stay pending", exc_info=True)
 
-    Django drops a transaction's callbacks when it rolls back, and those registered inside a
-    savepoint when that savepoint rolls back, which is exactly when PostgreSQL releases a row
-    lock taken there; so the mark is present while, and only while, the lock is held. Nothing
-    to do on commit: the lock ends with the transaction."""
 
-
-def _locked_head() -> AuditChainHead:
-    """The chain head, locked once per transaction however many events it appends (a passing
-    submit appends up to four), and always the last row a request locks. Read afresh each time:
-    a savepoint rolled back since the last event may have undone what was appended."""
+def _sequence_after_this_transaction() -> None:
+    """Register the sequencer once per transaction, however many events it records."""
     connection = transaction.get_connection()
-    held = any(callback is _head_lock_held for _, callback, _ in connection.run_on_commit)
-    heads = AuditChainHead.objects if held else AuditChainHead.objects.select_for_update()
-    head, _ = heads.get_or_create(pk=1)  # (import_records replaces it in its transaction)
-    if held:
-        return head
-    transaction.on_commit(_head_lock_held)
-    return head
+    if not any(cb is _sequence_after_commit for _, cb, _ in connection.run_on_commit):
+        transaction.on_commit(_sequence_after_commit)
 
 
 @transaction.atomic(savepoint=False)  # nothing to recover from here: an error undoes the caller
@@ -199,11 +211,10 @@ def record_event(
     data: dict | None = None,
     actor_username: str = "",
 ) -> AuditEvent:
-    """Append one event to the chain, in the caller's transaction."""
-    head = _locked_head()
+    """Record one event in the caller's transaction, pending: one INSERT, no lock. The
+    sequencer chains it after the commit (`sequence_pending`)."""
     authenticated = actor is not None and getattr(actor, "is_authenticated", False)
     event = AuditEvent(
-        seq=head.seq + 1,
         created_at=timezone.now(),
         actor_id=actor.pk if authenticated else None,
         actor_username=actor.get_username() if authenticated else actor_username,
@@ -215,44 +226,96 @@ def record_event(
         person_id=person_id,
         ip_address=_stored_ip(ip_address or current_ip.get()),
         data=json.loads(json.dumps(data or {}, default=str)),
-        prev_hash=head.hash,
     )
-    event.hash = event_hash(event)
     event.save()
-    head.seq, head.hash = event.seq, event.hash
-    head.save(update_fields=["seq", "hash"])
+    _sequence_after_this_transaction()
     return event
 
 
+def _locked_head(*, wait: bool) -> AuditChainHead | None:
+    """The chain head, locked for this transaction; None if another sequencer holds it and
+    `wait` is False (PostgreSQL: SKIP LOCKED; SQLite's writers already run one at a time)."""
+    head = AuditChainHead.objects.select_for_update(skip_locked=not wait).filter(pk=1).first()
+    if head is not None:
+        return head
+    if AuditChainHead.objects.filter(pk=1).exists():
+        return None  # there, and locked by another sequencer
+    AuditChainHead.objects.get_or_create(pk=1)  # a new trail (or import_records left none)
+    return AuditChainHead.objects.select_for_update().get(pk=1)
+
+
+def sequence_pending(*, batch_size: int = SEQUENCE_BATCH, wait: bool = True) -> int:
+    """Give pending events their place in the chain, oldest first, one batch per
+    transaction, until none are left; returns how many were chained.
+
+    The chain head's row lock is the sequencer's alone: holding it, nobody else assigns
+    numbers, so no event is chained twice and none is skipped (an event committed after a
+    batch was read is pending for the next). `wait=False`: give up at once when another
+    sequencer holds it (it, or the one after it, will chain what is waiting)."""
+    total = 0
+    while True:
+        if not AuditEvent.objects.filter(seq__isnull=True).exists():
+            return total
+        with transaction.atomic():
+            head = _locked_head(wait=wait)
+            if head is None:
+                return total
+            batch = list(AuditEvent.objects.filter(seq__isnull=True).order_by("id")[:batch_size])
+            for event in batch:
+                event.seq, event.prev_hash = head.seq + 1, head.hash
+                event.hash = event_hash(event)
+                head.seq, head.hash = event.seq, event.hash
+            if batch:
+                # The model refuses to save an existing event; the sequencer alone fills in
+                # its place, once (the head's lock is held, and only pending rows change).
+                AuditEvent.objects.bulk_update(batch, ["seq", "prev_hash", "hash"])
+                head.save(update_fields=["seq", "hash"])
+        total += len(batch)
+        if len(batch) < batch_size:
+            return total
+
+
 def append_moved_events(events: list[AuditEvent]) -> None:
-    """Append events that were taken out of the chain (`import_records`: the few written while
-    an empty site's curriculum was set up) after the current head. What each says is kept;
-    only its place in the chain (id, seq, prev_hash, hash) is new."""
-    if not events:
-        return
-    head = _locked_head()
+    """Record again, pending, events that were taken out of the trail (`import_records`: the
+    few written while an empty site's curriculum was set up), so that the sequencer chains
+    them after the restored head. What each says is kept; its place (id, seq, prev_hash,
+    hash) is new."""
     for event in events:
-        event.pk, event.seq, event.prev_hash = None, head.seq + 1, head.hash
-        event.hash = event_hash(event)
-        event.save()
-        head.seq, head.hash = event.seq, event.hash
-    head.save(update_fields=["seq", "hash"])
+        event.pk = event.seq = event.prev_hash = event.hash = None
+    AuditEvent.objects.bulk_create(events)
+    if events:
+        _sequence_after_this_transaction()
 
 
 @dataclass
 class ChainBreak:
-    seq: int
+    seq: int | None  # None: a pending event, named by `event_id`
     reason: str
+    event_id: int | None = None
+
+    def __str__(self) -> str:
+        where = f"event #{self.seq}" if self.seq is not None else f"event id {self.event_id}"
+        return f"{where} {self.reason}"
 
 
-def verify_chain(batch_size: int = 2000) -> Iterator[ChainBreak]:
-    """Yield every place the chain does not hold, in order (an intact chain yields nothing)."""
-    # The head is read first: events appended while the scan runs come after it, not missing.
+def sequence_bound() -> timedelta:
+    """How long an event may stay pending (AUDIT_SEQUENCE_BOUND_SECONDS, default 5)."""
+    return timedelta(seconds=getattr(settings, "AUDIT_SEQUENCE_BOUND_SECONDS", 5))
+
+
+def verify_chain(
+    batch_size: int = 2000, *, now=None, bound: timedelta | None = None
+) -> Iterator[ChainBreak]:
+    """Yield every place the trail does not hold (an intact trail yields nothing): breaks
+    in the sequenced chain, in order, then each event still pending `bound` (default
+    `sequence_bound()`) after it was recorded. `bound=timedelta.max` checks the chain only."""
+    # The head is read first: events chained while the scan runs come after it, not missing.
     head = AuditChainHead.objects.filter(pk=1).first()
     head_seq = head.seq if head else 0
     hash_at_head = GENESIS_HASH if head_seq == 0 else None
     expected_prev, expected_seq = GENESIS_HASH, 1
-    for event in AuditEvent.objects.order_by("seq").iterator(chunk_size=batch_size):
+    chained = AuditEvent.objects.filter(seq__isnull=False).order_by("seq")
+    for event in chained.iterator(chunk_size=batch_size):
         if event.seq != expected_seq:
             yield ChainBreak(expected_seq, f"events {expected_seq}–{event.seq - 1} are missing")
         if event.prev_hash != expected_prev:
@@ -266,3 +329,16 @@ def verify_chain(batch_size: int = 2000) -> Iterator[ChainBreak]:
         yield ChainBreak(expected_seq, f"events {expected_seq}–{head_seq} are missing at the end")
     elif head and hash_at_head is not None and hash_at_head != head.hash:
         yield ChainBreak(head_seq, "does not match the chain head")
+    bound = sequence_bound() if bound is None else bound
+    if bound == timedelta.max:
+        return
+    # Read after the scan: an event chained meanwhile is not reported pending.
+    cutoff = (now or timezone.now()) - bound
+    late = AuditEvent.objects.filter(seq__isnull=True, created_at__lt=cutoff)
+    for event in late.order_by("id").only("id", "created_at", "action").iterator():
+        yield ChainBreak(
+            None,
+            f"({event.action}, recorded {event.created_at.isoformat()}) is still not chained, "
+            f"longer than the bound of {bound.total_seconds():g} s",
+            event_id=event.pk,
+        )

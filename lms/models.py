@@ -117,11 +117,16 @@ class AuditEventQuerySet(models.QuerySet):
 class AuditEvent(models.Model):
     """One append-only entry of the audit trail, chained to the previous by its hash.
 
-    `hash` covers every field and the previous event's hash, so editing or deleting
-    any row breaks the chain at that point (`manage.py verify_audit` names where).
+    An event is inserted *pending* (no `seq`, `prev_hash` or `hash`) without touching the
+    chain head; the sequencer (`lms.audit.sequence_pending`) gives pending events their
+    place in the chain in batches. Once sequenced, `hash` covers every field and the
+    previous event's hash, so editing or deleting any row breaks the chain at that point
+    (`manage.py verify_audit` names where, and names events left pending too long).
     """
 
-    seq = models.PositiveBigIntegerField(unique=True, editable=False)
+    seq = models.PositiveBigIntegerField(
+        unique=True, null=True, blank=True, editable=False, help_text="Empty while pending."
+    )
     created_at = models.DateTimeField(editable=False)
     # Plain ids, not foreign keys: deleting a user or person must never rewrite the trail.
     actor_id = models.BigIntegerField(null=True, blank=True)
@@ -136,20 +141,23 @@ class AuditEvent(models.Model):
     )
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     data = models.JSONField(default=dict, blank=True)
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64, unique=True)
+    prev_hash = models.CharField(max_length=64, null=True, blank=True)
+    hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
 
     objects = AuditEventQuerySet.as_manager()
 
     class Meta:
-        ordering = ["-seq"]
+        # Newest first: pending events (inserted last, no place yet) above the chain.
+        ordering = [models.F("seq").desc(nulls_first=True), "-id"]
         indexes = [
             models.Index(fields=["agency_id", "-seq"], name="audit_agency_seq"),
             models.Index(fields=["object_type", "object_id"], name="audit_object"),
+            models.Index(fields=["id"], condition=models.Q(seq=None), name="audit_pending"),
         ]
 
     def __str__(self) -> str:
-        return f"#{self.seq} {self.action} {self.object_repr}"
+        place = f"#{self.seq}" if self.seq is not None else "pending"
+        return f"{place} {self.action} {self.object_repr}"
 
     def save(self, *args, **kwargs):
         if self.pk is not None:
@@ -159,9 +167,15 @@ class AuditEvent(models.Model):
     def delete(self, *args, **kwargs):
         raise ValueError("Audit events are append-only.")
 
+    @property
+    def pending(self) -> bool:
+        """Recorded, not yet given its place in the chain (lms.audit.sequence_pending)."""
+        return self.seq is None
+
 
 class AuditChainHead(models.Model):
-    """A single row locked while appending, so concurrent events chain one after another."""
+    """The chain's last sequenced event: a single row that only the sequencer locks
+    (`lms.audit.sequence_pending`), so one batch at a time is chained after it."""
 
     seq = models.PositiveBigIntegerField(default=0)
     hash = models.CharField(max_length=64, default="0" * 64)

@@ -27,6 +27,7 @@ from lms.audit import Action, record_event
 from lms.errors import DomainError, ErrorCode
 from lms.models import Agency, Person, PersonnelCategory, Unit
 from lms.page_cache import content_changed
+from lms.signals import people_changed
 
 COLUMNS = (
     "badge_number",
@@ -344,14 +345,17 @@ def _write(agency: Agency, rows: list[_Row], existing: dict[str, Person]) -> Ros
     units, units_created = _units(agency, [row.unit for row in rows])
     new_rows = [row for row in rows if row.badge_number not in existing]
     changed_users, changed_people = [], []
+    before, renamed = {}, []
     for row in rows:
         person = existing.get(row.badge_number)
         if person is None:
             continue
+        before[person.pk] = _placement(person)
         if _assign(
             person.user, first_name=row.first_name, last_name=row.last_name, email=row.email
         ):
             changed_users.append(person.user)
+            renamed.append(person.pk)
         if _assign(
             person,
             unit_id=units[row.unit.casefold()].pk,
@@ -365,7 +369,13 @@ def _write(agency: Agency, rows: list[_Row], existing: dict[str, Person]) -> Ros
     Person.objects.bulk_update(
         changed_people, ["unit", "rank", "personnel_category"], batch_size=BATCH_SIZE
     )
-    _create_people(agency, new_rows, units)
+    created = _create_people(agency, new_rows, units)
+    # Bulk writes send no signal: tell what counts people (the completion report's tallies).
+    people_changed.send(
+        sender=Person,
+        person_ids=sorted({p.pk for p in changed_people} | set(renamed)) + created,
+        before={pk: before[pk] for pk in {p.pk for p in changed_people}},
+    )
     updated = len({user.pk for user in changed_users} | {p.user_id for p in changed_people})
     return RosterResult(
         created=len(new_rows),
@@ -399,9 +409,19 @@ def _units(agency: Agency, names: list[str]) -> tuple[dict[str, Unit], int]:
     return units, len(missing)
 
 
-def _create_people(agency: Agency, rows: list[_Row], units: dict[str, Unit]) -> None:
+def _placement(person: Person) -> dict:
+    """Where a person is counted: agency, unit, personnel category."""
+    return {
+        "agency_id": person.agency_id,
+        "unit_id": person.unit_id,
+        "category": person.personnel_category,
+    }
+
+
+def _create_people(agency: Agency, rows: list[_Row], units: dict[str, Unit]) -> list[int]:
+    """Create the rows' accounts and people; returns the new people's ids."""
     if not rows:
-        return
+        return []
     usernames = _usernames(agency, rows)
     users = []
     for row in rows:
@@ -438,6 +458,7 @@ def _create_people(agency: Agency, rows: list[_Row], units: dict[str, Unit]) -> 
         [Membership(user_id=pk, group_id=learner.pk) for pk in user_ids.values()],
         batch_size=BATCH_SIZE,
     )
+    return list(Person.objects.filter(user_id__in=user_ids.values()).values_list("pk", flat=True))
 
 
 def _usernames(agency: Agency, rows: list[_Row]) -> dict[int, str]:

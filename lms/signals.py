@@ -4,7 +4,7 @@ the only place they surface); a new sign-in also starts the session idle clock."
 from axes.signals import user_locked_out
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in, user_login_failed
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 
 from lms.audit import Action, client_ip, record_event
 from lms.middleware import start_idle_clock
@@ -58,3 +58,10 @@ def audit_locked_out(sender, request, username, ip_address, **kwargs):
         data={"failure_limit": settings.AXES_FAILURE_LIMIT},
         **_person_fields(username),
     )
+
+
+# Sent by writes of people that send no model signals (the roster import's bulk writes), in
+# their transaction: `person_ids` added or changed, `before` {person id: {"agency_id",
+# "unit_id", "category"}} of those whose placement may have changed. What counts people
+# (courses.progress.tally) listens; lms knows nothing of it.
+people_changed = Signal()

@@ -12,7 +12,7 @@ from lms.models import PersonnelCategory
 from lms.permissions import CanViewAgencyRecords
 from oversight import serializers as s
 from oversight.exports import completion_csv_export
-from oversight.reports import ReportFilters, Status, completion_report
+from oversight.reports import ReportFilters, ReportPage, Status, report_count, up_to_date
 
 
 class ReportPagination(PageNumberPagination):
@@ -65,7 +65,13 @@ class CompletionReportView(APIView):
     )
     def get(self, request):
         filters = _filters(request)
-        rows = completion_report(viewer=request.user, filters=filters)
+        # Counted and paged from the report's tallies: no count or sort of the agency.
+        up_to_date(viewer=request.user, curriculum=filters["curriculum"])
+        rows = ReportPage(
+            viewer=request.user,
+            filters=filters,
+            total=report_count(viewer=request.user, filters=filters),
+        )
         paginator = ReportPagination()
         page = paginator.paginate_queryset(rows, request, view=self)
         context = {"modules_total": modules_total(filters["curriculum"])}

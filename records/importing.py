@@ -9,6 +9,7 @@ trail must verify before it commits.
 
 import json
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 from django.apps import apps
@@ -17,10 +18,12 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.core.management.color import no_style
 from django.db import DataError, IntegrityError, connection, transaction
+from django.db.models import F
 
 from assessments.models import AttemptItem, AttemptPick, SurveyAnswer
 from assessments.services import item_rows
 from assessments.snapshots import answers_problems, snapshot_problems
+from courses.progress import tally
 from lms.audit import Action, append_moved_events, record_event, verify_chain
 from lms.json_input import JsonInputError, integer_limits, integer_problem, is_integer, load_json
 from lms.models import AuditChainHead, AuditEvent, Person
@@ -302,7 +305,7 @@ def import_records(data: dict) -> dict[str, int]:
 def _restore(data: dict, decoder: "_Decoder") -> dict[str, int]:
     with transaction.atomic():
         # Events written while this site's curriculum was set up follow the restored trail.
-        moved = list(AuditEvent.objects.order_by("seq"))
+        moved = list(AuditEvent.objects.order_by(F("seq").asc(nulls_last=True), "id"))
         AuditEvent.objects.all().delete()
         AuditChainHead.objects.all().delete()
         for name in SECTIONS:
@@ -311,7 +314,8 @@ def _restore(data: dict, decoder: "_Decoder") -> dict[str, int]:
         if head is not None:
             AuditChainHead.objects.create(pk=1, seq=head["seq"], hash=head["hash"])
         _reset_sequences()
-        breaks = list(verify_chain())
+        # Pending events in the file are chained after the restored head, like the moved ones.
+        breaks = list(verify_chain(bound=timedelta.max))
         if breaks:
             raise RecordsError(
                 ["The audit trail in the file does not verify:"]
@@ -320,6 +324,7 @@ def _restore(data: dict, decoder: "_Decoder") -> dict[str, int]:
         append_moved_events(moved)
         counts = {name: len(data[name]) for name in SECTIONS}
         record_event(action=Action.RECORDS_IMPORTED, actor_username="import_records", data=counts)
+        tally.rebuild()  # bulk writes: the report's tallies from the restored facts
         transaction.on_commit(content_changed)  # bulk writes: no signal tells the page cache
     return counts
 

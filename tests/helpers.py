@@ -123,7 +123,7 @@ def event_at(moment: datetime, person: Person, **kwargs) -> AuditEvent:
 
 def latest(action: str) -> AuditEvent:
     """The newest event of the action."""
-    return AuditEvent.objects.filter(action=action).order_by("-seq").first()
+    return AuditEvent.objects.filter(action=action).order_by("-id").first()
 
 
 def survey_items(survey) -> list:

@@ -8,12 +8,13 @@ same transaction. (`certificate_revoke`, an oversight act, locks the certificate
 
 Locks once, in order: every rule locks in the same order: the training record first, then
 the quiz engine's row (the attempt when submitting, the learner's account when starting:
-assessments.services), then the audit chain head, which the transaction's first
-`record_event` takes (later events reuse that lock) and after which nothing new is locked.
-A rule called by another rule of the same request (`module_complete`,
-`curriculum_complete_if_done`) is handed the record its caller locked instead of locking it
-again; called on its own, it locks the record itself. So a passing submit locks the record
-once, the attempt once and the chain head once (tests/courses/test_locks.py).
+assessments.services), then, when the person's standing in the report changes, their
+`ReportStanding` and the report's counter rows in key order (courses.progress.tally).
+Audit events are inserted pending and lock nothing (the sequencer
+chains them after the commit: lms.audit). A rule called by another rule of the same request
+(`module_complete`, `curriculum_complete_if_done`) is handed the record its caller locked
+instead of locking it again; called on its own, it locks the record itself. So a passing
+submit locks the record, the attempt and the standing once each (tests/courses/test_locks.py).
 """
 
 from django.db import transaction
@@ -31,6 +32,7 @@ from courses.models import (
     ModulePage,
     TrainingRecord,
 )
+from courses.progress import tally
 from courses.progress.cycle import certificate_expires_at, governing_assignment, renew
 from courses.progress.selectors import assignments_for, curriculum_of, live_modules
 from lms.audit import Action, record_event
@@ -70,10 +72,13 @@ def _module_lessons_done(*, person: Person, module: ModulePage, cycle: int) -> b
     return done >= len(lesson_ids)
 
 
-def _mark_started(record: TrainingRecord) -> None:
+def _mark_started(record: TrainingRecord) -> bool:
+    """Record the cycle's first activity; True if this was it."""
     if record.started_at is None:
         record.started_at = timezone.now()
         record.save(update_fields=["started_at"])
+        return True
+    return False
 
 
 @transaction.atomic
@@ -82,18 +87,21 @@ def lesson_complete(*, person: Person, lesson: LessonPage) -> tuple[LessonProgre
 
     A module without a quiz is complete once its lessons are.
     """
-    record = training_record(person=person, curriculum=curriculum_of(lesson))
+    curriculum = curriculum_of(lesson)
+    record = training_record(person=person, curriculum=curriculum)
     progress, created = LessonProgress.objects.get_or_create(
         person=person, lesson=lesson, cycle=record.cycle
     )
     if created:
-        _mark_started(record)
+        started = _mark_started(record)
         _audit(Action.LESSON_COMPLETED, person=person, obj=lesson, data={"cycle": record.cycle})
         module = ModulePage.objects.get(pk=lesson.get_parent().pk)
         if module.quiz_id is None and _module_lessons_done(
             person=person, module=module, cycle=record.cycle
         ):
             module_complete(person=person, module=module, record=record)
+        elif started:  # now in progress (module_complete keeps the report's tallies itself)
+            tally.refresh(curriculum=curriculum, person_ids=[person.pk])
     return progress, created
 
 
@@ -159,6 +167,7 @@ def module_complete(
         _mark_started(record)
         _audit(Action.MODULE_COMPLETED, person=person, obj=module, data={"cycle": record.cycle})
         curriculum_complete_if_done(person=person, curriculum=curriculum, record=record)
+        tally.refresh(curriculum=curriculum, person_ids=[person.pk])  # the report's counts
     return completion
 
 
@@ -255,5 +264,6 @@ def certificate_revoke(*, certificate: Certificate, by, reason: str) -> Certific
         person_id=locked.person_id,
         data={"code": locked.code, "reason": reason},
     )
+    tally.refresh(curriculum=locked.curriculum, person_ids=[locked.person_id])
     transaction.on_commit(content_changed)  # its verification page now says revoked
     return locked

@@ -216,6 +216,11 @@ SITE_URL = WAGTAILADMIN_BASE_URL.rstrip("/")
 # Survey reports show nothing for a group with fewer respondents than this, before or after.
 SURVEY_MIN_GROUP_SIZE = max(int(os.environ.get("SURVEY_MIN_GROUP_SIZE", "5")), 1)
 
+# The audit trail (docs/audit.md): events are inserted pending and chained in batches by the
+# sequencer (after each writer's commit, and `manage.py sequence_audit`); `verify_audit` fails
+# on any event left pending longer than this many seconds.
+AUDIT_SEQUENCE_BOUND_SECONDS = float(os.environ.get("AUDIT_SEQUENCE_BOUND_SECONDS", "5"))
+
 
 # --- Security (SECURITY.md) --------------------------------------------------------------
 # Sign-in lockout (django-axes): 5 failures for one account, or 25 from one address (a

@@ -1,5 +1,6 @@
 """The audit-trail page: the agency's append-only events (or, for a viewer limited to some
-units, those about their units and their own), filterable and paginated."""
+units, those about their units and their own), filterable and paginated; events not yet
+chained by the sequencer (lms.audit) are listed first, as pending."""
 
 import json
 from datetime import date, datetime, time, timedelta
@@ -7,6 +8,7 @@ from datetime import date, datetime, time, timedelta
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import F
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
@@ -77,7 +79,8 @@ def audit_log(request):
     if filters["action"]:
         present.add(filters["action"])
     actions = sorted(((a, ACTION_LABELS.get(a, a)) for a in present), key=lambda c: c[1])
-    events = _filtered_events(scoped, filters).order_by("-seq")
+    # Newest first: pending events (not yet chained, so no number) above the chain.
+    events = _filtered_events(scoped, filters).order_by(F("seq").desc(nulls_first=True), "-id")
     page = Paginator(events, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
     for event in page:
         event.action_label = ACTION_LABELS.get(event.action, event.action)

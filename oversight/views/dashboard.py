@@ -1,6 +1,7 @@
 """Command-staff pages: the agency dashboard, officer transcripts, certificate revocation.
 
-Every read goes through the scoped selectors (`visible_to`, `completion_report`); these
+Every read goes through the scoped selectors (`visible_to`, `completion_report`, and the
+report's tallies through `oversight.reports`, scoped by `lms.scoping.scope_people`); these
 views only check the role and render.
 """
 
@@ -30,11 +31,12 @@ from oversight.charts import completion_heatmap_svg
 from oversight.exports import completion_csv_export
 from oversight.reports import (
     ReportFilters,
+    ReportPage,
     Status,
-    completion_report,
     curricula_for_oversight,
     dashboard,
     units_for_oversight,
+    up_to_date,
 )
 from oversight.serializers import ReportFilterSerializer
 
@@ -72,12 +74,17 @@ def oversight_dashboard(request):
     filters = _report_filters(request)
     if filters is None:
         return redirect("oversight-dashboard")
-    curriculum = filters["curriculum"]
-    rows = completion_report(viewer=request.user, filters=filters)
-    summary = dashboard(rows=rows, curriculum=curriculum)
-    overdue = completion_report(
-        viewer=request.user, filters={**filters, "status": Status.OVERDUE}
-    ).order_by("due_date", "user__last_name")[:10]
+    # From the report's tallies (courses.progress.tally): no count or sort of the agency.
+    up_to_date(viewer=request.user, curriculum=filters["curriculum"])
+    summary = dashboard(viewer=request.user, filters=filters)
+    overdue_filters = {**filters, "status": Status.OVERDUE}
+    overdue = ReportPage(
+        viewer=request.user,
+        filters=overdue_filters,
+        total=summary.status_counts[Status.OVERDUE],
+        order_by_due=True,
+    )[:10]
+    rows = ReportPage(viewer=request.user, filters=filters, total=summary.total)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)

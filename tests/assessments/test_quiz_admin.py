@@ -348,7 +348,7 @@ def test_trainer_draft_reaches_learners_only_after_coordinator_approval(
     assert quiz.live_revision.user == trainer  # the trainer's submitted revision ...
     published = log_registry.get_logs_for_instance(quiz).filter(action="wagtail.publish")
     assert published.first().user == coordinator  # ... published by the coordinator
-    event = AuditEvent.objects.filter(action=Action.CONTENT_PUBLISHED).latest("seq")
+    event = AuditEvent.objects.filter(action=Action.CONTENT_PUBLISHED).latest("id")
     assert (event.object_type, event.object_id) == ("assessments.quiz", str(quiz.pk))
     assert event.actor_id == coordinator.pk
     assert quiz.shuffle is False

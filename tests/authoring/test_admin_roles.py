@@ -234,7 +234,7 @@ def test_lesson_edit_reaches_learners_only_after_coordinator_approval(
     page = learner_sees(learner_client, lesson)
     assert "Slow down and listen first." in page
     assert "Lesson text." not in page
-    event = AuditEvent.objects.filter(action=Action.CONTENT_PUBLISHED).latest("seq")
+    event = AuditEvent.objects.filter(action=Action.CONTENT_PUBLISHED).latest("id")
     assert (event.object_id, event.actor_id) == (str(lesson.pk), coordinator.pk)
 
 

@@ -1,5 +1,6 @@
-"""Row locks: a request takes each row lock once, in one order (training record, attempt or
-learner, then the audit chain head, however many events it appends). PostgreSQL only: SQLite
+"""Row locks: a request takes each row lock once, in one order (training record, then attempt
+or learner, then the report standing a completion refreshes); its audit events lock nothing
+(they are inserted pending and chained after the commit, lms.audit). PostgreSQL only: SQLite
 has no SELECT ... FOR UPDATE (Django drops it)."""
 
 import re
@@ -10,22 +11,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from courses.models import Certificate
-from lms.audit import Action, _head_lock_held
+from lms.audit import Action
 from lms.models import AuditEvent
 from tests.helpers import complete_lessons, correct_answers, pass_module, start_quiz
 
 pytestmark = pytest.mark.postgres
 
 TABLE = re.compile(r'\bFROM "(\w+)"')
-
-
-def _forget_the_held_chain_head() -> None:
-    """In production each request is its own transaction; here the whole test runs in one,
-    which has already appended events and so holds the audit chain head. Before a request is
-    measured, forget that it does, as a new request's transaction would start."""
-    connection.run_on_commit = [
-        entry for entry in connection.run_on_commit if entry[1] is not _head_lock_held
-    ]
 
 
 def _locks(queries) -> list[str]:
@@ -69,8 +61,7 @@ def test_a_passing_submit_locks_each_row_once_in_order(
     """The submit that completes the module, the curriculum and issues the certificate."""
     attempt, answers = last_quiz
     submit = submitter(client, api_for, learner)
-    seq_before = AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first()
-    _forget_the_held_chain_head()
+    id_before = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first()
 
     with CaptureQueriesContext(connection) as queries:
         response = submit(attempt, answers)
@@ -81,17 +72,15 @@ def test_a_passing_submit_locks_each_row_once_in_order(
     counts = Counter(locks)
     assert counts["courses_trainingrecord"] == 1, locks
     assert counts["assessments_attempt"] == 1, locks
-    written = AuditEvent.objects.filter(seq__gt=seq_before)
+    written = AuditEvent.objects.filter(id__gt=id_before)
     assert set(written.values_list("action", flat=True)) == {
         Action.ATTEMPT_SUBMITTED,
         Action.MODULE_COMPLETED,
         Action.CURRICULUM_COMPLETED,
         Action.CERTIFICATE_ISSUED,
     }
-    assert counts["lms_auditchainhead"] == 1
-    assert set(counts) == {"courses_trainingrecord", "assessments_attempt", "lms_auditchainhead"}
-    first_locks = list(dict.fromkeys(locks))
-    assert first_locks == ["courses_trainingrecord", "assessments_attempt", "lms_auditchainhead"]
+    # Then the report's standing of the learner (courses.progress.tally), once, last.
+    assert locks == ["courses_trainingrecord", "assessments_attempt", "courses_reportstanding"]
 
 
 def test_a_quiz_start_locks_each_row_once_in_order(api_for, learner, curriculum):
@@ -99,33 +88,25 @@ def test_a_quiz_start_locks_each_row_once_in_order(api_for, learner, curriculum)
     module = curriculum.modules[0]
     complete_lessons(learner, module)
     api = api_for(learner.user)
-    _forget_the_held_chain_head()
 
     with CaptureQueriesContext(connection) as queries:
         response = api.post(f"/api/v1/quizzes/{module.page.quiz_id}/attempts/")
 
     assert response.status_code == 201
     locks = _locks(queries)
-    assert locks == ["courses_trainingrecord", "auth_user", "lms_auditchainhead"]
+    assert locks == ["courses_trainingrecord", "auth_user"]
 
 
-def test_a_rolled_back_savepoint_releases_the_chain_head_and_the_next_event_locks_it_again(
-    learner,
-):
-    """The lock is remembered only while it is held (lms.audit._head_lock_held)."""
+def test_recording_events_locks_nothing_and_leaves_them_pending(learner):
+    """Writers never wait for one another on the audit trail: no chain head lock."""
     from django.db import transaction
 
     from lms.audit import record_event
 
-    _forget_the_held_chain_head()
     with transaction.atomic(), CaptureQueriesContext(connection) as queries:
-        try:
-            with transaction.atomic():
-                record_event(action=Action.LESSON_COMPLETED, person_id=learner.pk)
-                raise RuntimeError("roll back to the savepoint")
-        except RuntimeError:
-            pass
-        record_event(action=Action.LESSON_COMPLETED, person_id=learner.pk)
-        record_event(action=Action.LESSON_COMPLETED, person_id=learner.pk)
+        events = [
+            record_event(action=Action.LESSON_COMPLETED, person_id=learner.pk) for _ in range(3)
+        ]
 
-    assert _locks(queries) == ["lms_auditchainhead", "lms_auditchainhead"]
+    assert _locks(queries) == []
+    assert [e.seq for e in AuditEvent.objects.filter(pk__in=[e.pk for e in events])] == [None] * 3

@@ -1,4 +1,6 @@
 """The audit trail: the hash chain and its verification, and the events the real flows write.
+Events are recorded pending and chained by the sequencer (tests/lms/test_audit_sequencer.py);
+tests that read a hash chain what is pending first, as the writer's commit would.
 The command-staff audit page is tested in tests/oversight/test_audit_page.py."""
 
 import pytest
@@ -10,7 +12,7 @@ from assessments.models import Attempt
 from courses.models import Certificate
 from courses.progress import services
 from lms import audit
-from lms.audit import Action, event_hash, record_event, verify_chain
+from lms.audit import Action, event_hash, record_event, sequence_pending, verify_chain
 from lms.errors import DomainError
 from lms.models import AuditChainHead, AuditEvent, AuditEventQuerySet
 from tests.factories import PASSWORD, UserFactory
@@ -25,7 +27,10 @@ from tests.helpers import (
 
 
 def chain(count: int) -> list[AuditEvent]:
-    return [record_event(action=Action.SIGN_IN, data={"n": n}) for n in range(count)]
+    """`count` events, recorded and then chained (as the writers' commits would)."""
+    ids = [record_event(action=Action.SIGN_IN, data={"n": n}).pk for n in range(count)]
+    sequence_pending()
+    return list(AuditEvent.objects.filter(pk__in=ids).order_by("seq"))
 
 
 def breaks() -> list[tuple[int, str]]:
@@ -128,7 +133,8 @@ def test_events_appended_while_verifying_are_not_reported_missing(monkeypatch):
 
     def scan_then_another_request_appends(self, *args, **kwargs):
         yield from scan(self, *args, **kwargs)
-        record_event(action=Action.SIGN_IN)  # committed after the scan, before it finishes
+        record_event(action=Action.SIGN_IN)  # committed and chained after the scan
+        sequence_pending()
 
     monkeypatch.setattr(AuditEventQuerySet, "iterator", scan_then_another_request_appends)
 
@@ -156,6 +162,8 @@ def test_verify_audit_command_fails_naming_the_first_broken_event():
 @pytest.mark.django_db
 def test_saving_an_existing_event_or_deleting_one_is_refused():
     event = record_event(action=Action.SIGN_IN, data={"n": 1})
+    sequence_pending()
+    event.refresh_from_db()
     event.data = {"n": 2}
 
     with pytest.raises(ValueError, match="append-only"):
@@ -181,6 +189,7 @@ def test_addresses_are_hashed_as_the_database_stores_them(given, stored):
         event = record_event(action=Action.SIGN_IN)
     finally:
         audit.current_ip.reset(token)
+    sequence_pending()
 
     assert AuditEvent.objects.get(pk=event.pk).ip_address == stored
     assert breaks() == []
@@ -199,6 +208,7 @@ def test_signing_in_through_the_login_page_records_the_person_and_address(client
     assert (event.actor_id, event.actor_username) == (learner.user.pk, learner.user.username)
     assert (event.agency_id, event.person_id) == (learner.agency_id, learner.pk)
     assert event.ip_address == "127.0.0.1"
+    sequence_pending()
     assert breaks() == []
 
 
@@ -227,7 +237,7 @@ def test_progress_services_record_every_step_for_the_person(learner, curriculum)
     for module in curriculum.modules:
         pass_module(learner, module)
 
-    events = AuditEvent.objects.order_by("seq")[before:]
+    events = AuditEvent.objects.order_by("id")[before:]
     counts: dict[str, int] = {}
     for event in events:
         counts[event.action] = counts.get(event.action, 0) + 1
@@ -248,6 +258,7 @@ def test_progress_services_record_every_step_for_the_person(learner, curriculum)
     assert issued.data["code"] == certificate.code
     submitted = latest(Action.ATTEMPT_SUBMITTED)
     assert (submitted.data["score"], submitted.data["passed"]) == (100, True)
+    sequence_pending()
     assert breaks() == []
 
 
@@ -270,6 +281,7 @@ def test_a_failure_after_events_are_written_rolls_them_back_with_the_step(
     pass_module(learner, first)
     complete_lessons(learner, last)
     attempt = start_quiz(learner, last)
+    sequence_pending()
     head_before = AuditChainHead.objects.get(pk=1)
     count_before = AuditEvent.objects.count()
 
@@ -284,7 +296,10 @@ def test_a_failure_after_events_are_written_rolls_them_back_with_the_step(
     head = AuditChainHead.objects.get(pk=1)
     assert (head.seq, head.hash) == (head_before.seq, head_before.hash)
     monkeypatch.undo()
-    assert record_event(action=Action.SIGN_IN).seq == head_before.seq + 1
+    event = record_event(action=Action.SIGN_IN)
+    assert sequence_pending() == 1
+    event.refresh_from_db()
+    assert event.seq == head_before.seq + 1
     assert breaks() == []
 
 

@@ -355,6 +355,17 @@ SILENT_WRITES = {
         "spends a one-time code; a code is shown on no cached page, and the public pages show "
         "the answers it allows within PUBLIC_PAGE_SECONDS (community.transparency)"
     ),
+    ("lms/audit.py", "sequence_pending", "bulk_update"): (
+        "gives pending audit events their place in the chain; the audit trail is not cached"
+    ),
+    ("lms/audit.py", "append_moved_events", "bulk_create"): (
+        "audit events again (import_records, which renews the content version itself)"
+    ),
+    ("courses/progress/tally.py", "_add", "executemany"): (
+        "the report's tallies, moved with the facts (whose writes renew the pages)"
+    ),
+    ("courses/progress/tally.py", "_refresh", "bulk_create"): "the same tallies",
+    ("courses/progress/tally.py", "_refresh", "bulk_update"): "the same tallies",
     # Not querysets: dictionaries that take keyword arguments too.
     ("courses/models.py", "get_context", "update"): "a template context (dict)",
     ("assessments/forms.py", "__init__", "update"): "a form field's error messages (dict)",
@@ -427,6 +438,9 @@ def test_the_scan_finds_a_new_bulk_write(tmp_path):
 NOT_ON_CACHED_PAGES = {
     "lms.AuditEvent": "the audit trail page is not cached",
     "lms.AuditChainHead": "the audit trail page is not cached",
+    "courses.ReportStanding": "kept with the facts, whose writes renew the pages",
+    "courses.ReportCount": "kept with the facts, whose writes renew the pages",
+    "courses.ScoreCount": "kept with the attempts, whose writes renew the pages",
     "assessments.Question": "part of its quiz: written when the quiz is published",
     "assessments.Choice": "part of its question: written when the quiz is published",
     "assessments.SurveyItem": "part of its survey: written when the survey is published",

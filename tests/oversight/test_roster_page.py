@@ -50,7 +50,7 @@ def test_agency_admin_upload_creates_people_in_their_own_agency(
     people = Person.objects.filter(badge_number__in=["1001", "1002", "1003"])
     assert set(people.values_list("agency_id", flat=True)) == {agency_admin.agency_id}
     assert people.count() == 3
-    event = AuditEvent.objects.order_by("-seq").first()
+    event = AuditEvent.objects.order_by("-id").first()
     assert (event.action, event.actor_id) == (Action.ROSTER_IMPORTED, agency_admin.user_id)
 
 

@@ -18,7 +18,7 @@ from courses.progress import services
 from courses.reflections import reflection_prompts, reflection_save
 from courses.reminders import send_due_reminders
 from lms import roles
-from lms.audit import Action, record_event, verify_chain
+from lms.audit import Action, record_event, sequence_pending, verify_chain
 from lms.models import AuditChainHead, AuditEvent, Person
 from records.format import SECTIONS
 from tests.factories import PersonFactory, UnitFactory, make_survey
@@ -99,9 +99,11 @@ def busy_site(curriculum, learner, learner_a2, agency_a, make_command_staff, coo
     assert send_due_reminders(days=14).reminders  # a reminder log row
     record_event(action=Action.SIGN_IN, actor=command.user, ip_address="2001:DB8::1")
     roles.ensure_roles()
+    sequence_pending()  # as each writer's commit would have: the trail is chained
 
 
 def test_round_trip_restores_every_row_and_a_verifiable_trail(busy_site, tmp_path):
+    sequence_pending()  # as the busy site's writers' commits would have
     before = snapshot()
     assert all(before[name] for name in SECTIONS), [n for n in SECTIONS if not before[n]]
     path = tmp_path / "records.json"
@@ -110,6 +112,7 @@ def test_round_trip_restores_every_row_and_a_verifiable_trail(busy_site, tmp_pat
     remove_people_and_records()
     assert not Person.objects.exists()
     call_command("import_records", str(path), stdout=StringIO())
+    sequence_pending()  # as the import's commit would
 
     after = snapshot()
     imported = AuditEvent.objects.order_by("seq").last()
@@ -135,15 +138,35 @@ def test_events_written_while_the_new_site_was_set_up_follow_the_restored_trail(
     busy_site, tmp_path
 ):
     path = tmp_path / "records.json"
+    sequence_pending()
     call_command("export_records", str(path), stdout=StringIO())
     restored_seq = AuditChainHead.objects.get().seq
     remove_people_and_records()
     record_event(action=Action.CONTENT_PUBLISHED, actor_username="setup", data={"page": 1})
 
     call_command("import_records", str(path), stdout=StringIO())
+    sequence_pending()
 
     moved = AuditEvent.objects.get(action=Action.CONTENT_PUBLISHED, actor_username="setup")
     assert moved.seq == restored_seq + 1
+    assert list(verify_chain()) == []
+
+
+def test_an_event_still_pending_at_export_is_chained_after_the_restored_trail(busy_site, tmp_path):
+    sequence_pending()
+    waiting = record_event(action=Action.REPORT_EXPORTED, actor_username="late", data={"n": 1})
+    path = tmp_path / "records.json"
+    call_command("export_records", str(path), stdout=StringIO())  # (in a transaction here)
+    restored_seq = AuditChainHead.objects.get().seq
+    remove_people_and_records()
+
+    call_command("import_records", str(path), stdout=StringIO())
+
+    restored = AuditEvent.objects.get(pk=waiting.pk)
+    assert (restored.seq, restored.data) == (None, {"n": 1})
+    sequence_pending()
+    restored.refresh_from_db()
+    assert restored.seq == restored_seq + 1
     assert list(verify_chain()) == []
 
 

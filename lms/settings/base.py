@@ -31,6 +31,9 @@ INSTALLED_APPS = [
     "courses",
     "assessments",
     "lms",
+    "background",
+    "django_tasks",
+    "django_tasks_db",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.sites",
@@ -298,3 +301,12 @@ CACHES = {
         "OPTIONS": {"MAX_ENTRIES": 10_000},
     },
 }
+
+# --- Background tasks (docs/tasks.md) ----------------------------------------------------------
+# Django's tasks API (the django-tasks backport) on the database: no other service. A worker
+# runs them: `manage.py run_worker` (`make run` starts one beside the web server).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# A worker touches its heartbeat this often; a task whose worker has not been seen for the
+# stale limit is run again by another worker (background/worker.py).
+TASKS_HEARTBEAT_SECONDS = float(os.environ.get("TASKS_HEARTBEAT_SECONDS", "10"))
+TASKS_WORKER_STALE_SECONDS = float(os.environ.get("TASKS_WORKER_STALE_SECONDS", "60"))

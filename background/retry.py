@@ -22,6 +22,7 @@ from django_tasks import task
 
 logger = logging.getLogger(__name__)
 
+BACKEND = "background"  # the TASKS alias of the database queue the worker runs
 DEFAULT_ATTEMPTS = 8
 DEFAULT_BACKOFF = timedelta(seconds=30)
 DEFAULT_MAX_DELAY = timedelta(hours=1)
@@ -40,7 +41,9 @@ def retrying_task(
     max_delay: timedelta = DEFAULT_MAX_DELAY,
     **task_options,
 ) -> Callable:
-    """`@task(**task_options)` whose failures are retried up to `attempts` runs in all."""
+    """`@task(**task_options)` whose failures are retried up to `attempts` runs in all, on the
+    `BACKEND` queue unless `backend` says otherwise."""
+    task_options.setdefault("backend", BACKEND)
     if attempts < 1:
         raise ValueError("attempts must be at least 1")
 

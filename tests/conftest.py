@@ -32,7 +32,6 @@ from tests.factories import (
     make_survey,
 )
 from tests.helpers import pass_module
-from tests.tasks import run_tasks
 
 
 def pytest_configure(config):
@@ -70,7 +69,6 @@ def django_db_setup(django_db_setup, django_db_blocker):
             agency_a = AgencyFactory(name="Agency A Police Department", slug="agency-a")
             agency_b = AgencyFactory(name="Agency B Police Department", slug="agency-b")
             existing = AssignmentFactory(curriculum=curriculum, agency=agency_a)
-            run_tasks()  # the reference index updates Wagtail queued, as a worker would
         else:  # a database kept with --reuse-db already has it
             home = existing.curriculum.get_parent()
             agency_b = Agency.objects.get(slug="agency-b")

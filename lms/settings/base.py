@@ -303,9 +303,15 @@ CACHES = {
 }
 
 # --- Background tasks (docs/tasks.md) ----------------------------------------------------------
-# Django's tasks API (the django-tasks backport) on the database: no other service. A worker
-# runs them: `manage.py run_worker` (`make run` starts one beside the web server).
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Django's tasks API (the django-tasks backport). Ours (background.retry.retrying_task) go to
+# "background": the database, no other service; a worker runs them: `manage.py run_worker`
+# (`make run` starts one beside the web server). "default" keeps Wagtail's own tasks (search
+# and reference index) running in the request as before: learners' access to documents
+# follows the reference index, which must not lag behind a worker.
+TASKS = {
+    "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"},
+    "background": {"BACKEND": "django_tasks_db.DatabaseBackend"},
+}
 # A worker touches its heartbeat this often; a task whose worker has not been seen for the
 # stale limit is run again by another worker (background/worker.py).
 TASKS_HEARTBEAT_SECONDS = float(os.environ.get("TASKS_HEARTBEAT_SECONDS", "10"))

@@ -10,7 +10,7 @@ from django_tasks import task
 from background.retry import retrying_task
 
 
-@task()
+@task(backend="background")
 def slow_then_done(marker: str) -> str:
     """Notes each start; the first run then sleeps long enough to be killed, later ones
     finish at once. Notes each completion."""

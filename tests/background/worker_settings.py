@@ -17,6 +17,6 @@ DATABASES = {
     }
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+TASKS = {"background": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 TASKS_HEARTBEAT_SECONDS = 0.3
 TASKS_WORKER_STALE_SECONDS = 1.5

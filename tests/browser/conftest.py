@@ -28,7 +28,6 @@ from django.db import connection
 from playwright.sync_api import expect, sync_playwright
 
 from tests.browser.steps import PASSWORD, SCREENSHOTS, review_page
-from tests.tasks import run_tasks
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -85,7 +84,6 @@ def demo_snapshot(django_db_setup, django_db_blocker) -> str:
             )
         _load(migrated)
         call_command("seed_demo", password=PASSWORD, stdout=StringIO())
-        run_tasks()  # what a worker does after seeding: the search and reference indexes
         seeded = connection.creation.serialize_db_to_string()
     yield seeded
     with django_db_blocker.unblock():

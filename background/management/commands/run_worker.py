@@ -7,6 +7,7 @@ from django.core.management.base import CommandError
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV, run_with_reloader
 from django_tasks_db.management.commands import db_worker
 
+from background.retry import BACKEND
 from background.worker import HeartbeatWorker
 
 
@@ -15,6 +16,10 @@ class Command(db_worker.Command):
         "Run background tasks from the database queue. Ctrl-C or SIGTERM finishes the task in "
         "hand, then stops; a second one stops at once (the task will run again)."
     )
+
+    def add_arguments(self, parser):
+        super().add_arguments(parser)
+        parser.set_defaults(backend_name=BACKEND)  # the queue of background.retry's tasks
 
     def handle(
         self,

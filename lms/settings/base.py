@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "authoring",
     "courses",
     "assessments",
+    "xapi",
     "lms",
     "background",
     "django_tasks",
@@ -316,3 +317,11 @@ TASKS = {
 # stale limit is run again by another worker (background/worker.py).
 TASKS_HEARTBEAT_SECONDS = float(os.environ.get("TASKS_HEARTBEAT_SECONDS", "10"))
 TASKS_WORKER_STALE_SECONDS = float(os.environ.get("TASKS_WORKER_STALE_SECONDS", "60"))
+
+# --- xAPI statements to a learning record store (docs/tasks.md) ------------------------------
+# Off unless XAPI_LRS_ENDPOINT is set (e.g. https://lrs.example.gov/xAPI/): then every
+# lesson, quiz and completion fact is written to the outbox and delivered by a task.
+XAPI_LRS_ENDPOINT = os.environ.get("XAPI_LRS_ENDPOINT", "").strip()
+XAPI_LRS_USERNAME = os.environ.get("XAPI_LRS_USERNAME", "")
+XAPI_LRS_PASSWORD = os.environ.get("XAPI_LRS_PASSWORD", "")
+XAPI_LRS_TIMEOUT = float(os.environ.get("XAPI_LRS_TIMEOUT", "10"))

@@ -27,10 +27,10 @@ install: $(VENV)/.runtime ## Create .venv and install the runtime dependencies
 
 install-dev: $(VENV)/.dev ## Install what the tests and linters need
 
-run: install ## Migrate the embedded SQLite database, seed the demo, serve on 127.0.0.1:8000
+run: install ## Migrate the embedded SQLite database, seed the demo, serve on 127.0.0.1:8000 with a task worker beside it (Ctrl-C stops both)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo --password "$(DEMO_PASSWORD)"
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	$(PY) -m background.supervisor "$(PY) manage.py runserver $(HOST):$(PORT)" "$(PY) manage.py run_worker"
 
 test: install-dev ## Run the whole suite (SQLite, or DATABASE_URL when set; tests/browser when /usr/bin/chromium exists)
 	$(PY) -m pytest

@@ -4,6 +4,10 @@ A `ReminderLog` row is written in the same transaction as the email it records, 
 unique constraint (person, curriculum, kind, due date) is what keeps a reminder from going
 out twice, even when two runs overlap. If sending fails, the row is rolled back with it and
 the next run tries again.
+
+`manage.py send_due_reminders` (daily, from cron or a timer: docs/tasks.md) queues
+`reminders_task`, which a worker runs; a run in which some emails failed is retried with
+backoff (background.retry), and the log keeps the retries from emailing anyone twice.
 """
 
 import logging
@@ -18,12 +22,17 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateformat import format as format_date
 
+from background.retry import retrying_task
 from courses.models import Assignment, CurriculumPage, ReminderKind, ReminderLog
 from courses.progress.cycle import Status, completion_rows
 from courses.progress.selectors import modules_total
 from lms.models import Person
 
 logger = logging.getLogger(__name__)
+
+
+class RemindersNotSent(Exception):
+    """Some reminders of a run could not be sent; the task is retried for them."""
 
 
 @dataclass(frozen=True)
@@ -181,3 +190,16 @@ def reminder_send(*, reminder: Reminder) -> bool:
     except IntegrityError:
         return False
     return True
+
+
+@retrying_task(attempts=6, backoff=timedelta(minutes=5))
+def reminders_task(*, days: int) -> dict:
+    """The daily run as a task: what it sent; raises (and is retried) if any email failed."""
+    summary = send_due_reminders(days=days)
+    if summary.failed:
+        raise RemindersNotSent(f"{summary.failed} reminders could not be sent")
+    return {
+        "due_soon": summary.due_soon,
+        "overdue": summary.overdue,
+        "already_sent": summary.already_sent,
+    }

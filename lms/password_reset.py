@@ -3,8 +3,10 @@ WAGTAIL_PASSWORD_RESET_ENABLED), on Django's views.
 
 What the requester sees never depends on whether an account uses the address: the same
 redirect, the same page, the same database work before the answer (one account lookup, one
-audit event), and the email itself is rendered and sent only once the answer has been written
-(when the server closes the response), so its time cannot be measured either.
+audit event, one task queued once the request's writes commit), and the email itself is
+rendered and sent by a worker (`reset_emails_send`, retried with backoff if the mail server
+fails), so its time cannot be measured either. The task carries only account ids (none for
+an unknown address); the token is made when the email is rendered and stored nowhere.
 
 Limits, counted in the shared cache (lms.throttles.PageThrottle): requests per address
 ("password_reset_address", over it a 429 page with Retry-After, whatever was asked) and emails
@@ -16,15 +18,22 @@ the account's other sessions.
 
 import hashlib
 import unicodedata
+from datetime import timedelta
 from functools import partial
 
 from django.conf import settings
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.tokens import default_token_generator
+from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.template.loader import render_to_string
 from django.urls import reverse_lazy
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
+from background.retry import retrying_task
 from lms.audit import Action, client_ip, record_event
 from lms.scoping import viewer_person
 from lms.throttles import PageThrottle, too_many_requests
@@ -45,9 +54,42 @@ def _person_fields(user) -> dict:
     }
 
 
+SUBJECT_TEMPLATE = "registration/password_reset_subject.txt"
+BODY_TEMPLATE = "registration/password_reset_email.txt"
+
+
+@retrying_task(attempts=4, backoff=timedelta(seconds=30))
+def reset_emails_send(*, user_ids: list[int]) -> int:
+    """Email each account (still active, with a usable password) its reset link, rendered
+    here with a fresh token. Returns how many were sent."""
+    users = get_user_model()._default_manager.filter(pk__in=user_ids, is_active=True)
+    sent = 0
+    for user in users.order_by("pk"):
+        if not user.has_usable_password():
+            continue
+        email = getattr(user, user.get_email_field_name())
+        context = {
+            "email": email,
+            "user": user,
+            "uid": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": default_token_generator.make_token(user),
+            "site_name": settings.WAGTAIL_SITE_NAME,
+            # The link is built on SITE_URL, never on the Host header a request came with.
+            "site_url": settings.SITE_URL,
+            "valid_minutes": settings.PASSWORD_RESET_TIMEOUT // 60,
+        }
+        # Rendered as Django's form does, but sent here: its send_mail logs a failure
+        # instead of raising it, and a failure must raise to be retried.
+        subject = "".join(render_to_string(SUBJECT_TEMPLATE, context).splitlines())
+        body = render_to_string(BODY_TEMPLATE, context)
+        EmailMultiAlternatives(subject, body, settings.DEFAULT_FROM_EMAIL, [email]).send()
+        sent += 1
+    return sent
+
+
 class PasswordResetForm(auth_forms.PasswordResetForm):
-    """Django's form, which limits and audits each email, and leaves them in `pending` for
-    the view to send after the answer is written."""
+    """Django's form, which limits and audits each email, and collects the accounts to email
+    in `pending` for the view to queue."""
 
     def get_users(self, email):
         """Django's choice (active accounts with a usable password whose address matches,
@@ -87,10 +129,7 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
         self.accounts += 1
         allowed = self._allowed(f"user:{user.pk}")
         if allowed:
-            send = super().send_mail
-            self.pending.append(
-                partial(send, subject_template_name, email_template_name, context, *args, **kwargs)
-            )
+            self.pending.append(user.pk)
         record_event(
             action=Action.PASSWORD_RESET_REQUESTED,
             actor_username=user.get_username(),
@@ -105,8 +144,8 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
 class PasswordResetView(auth_views.PasswordResetView):
     form_class = PasswordResetForm
     template_name = "registration/password_reset_form.html"
-    email_template_name = "registration/password_reset_email.txt"
-    subject_template_name = "registration/password_reset_subject.txt"
+    email_template_name = BODY_TEMPLATE
+    subject_template_name = SUBJECT_TEMPLATE
     success_url = reverse_lazy("password_reset_done")
 
     def post(self, request, *args, **kwargs):
@@ -116,15 +155,9 @@ class PasswordResetView(auth_views.PasswordResetView):
         return super().post(request, *args, **kwargs)
 
     def form_valid(self, form):
-        # The link is built on SITE_URL, never on the Host header the request came with.
-        self.extra_email_context = {
-            "site_url": settings.SITE_URL,
-            "valid_minutes": settings.PASSWORD_RESET_TIMEOUT // 60,
-        }
         response = super().form_valid(form)
-        for send in form.pending:
-            # Run by response.close(), which the server calls once the answer is sent.
-            response._resource_closers.append(send)
+        # Queued for every request, an empty list for an unknown address: the same work.
+        transaction.on_commit(partial(reset_emails_send.enqueue, user_ids=form.pending))
         return response
 
 

@@ -1,6 +1,7 @@
 """The shape of the house: dependencies point one way (README, Architecture).
 
-lms at the bottom, then assessments, then courses, then compliance (the training-hours ledger,
+background (the task machinery, which knows no app) at the bottom, then lms, then xapi (the
+statement outbox) and assessments, then courses, then compliance (the training-hours ledger,
 which reads courses' completions), with oversight, records and authoring side by side above it,
 and community (which draws oversight's charts and reads its dashboard) on top; the URL wiring
 (lms/urls.py, lms/api.py) mounts apps by dotted path, so it imports none of them. Every import
@@ -14,7 +15,9 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 APPS = [
+    "background",
     "lms",
+    "xapi",
     "assessments",
     "courses",
     "compliance",
@@ -23,15 +26,18 @@ APPS = [
     "authoring",
     "community",
 ]
+BELOW_COURSES = {"assessments", "xapi", "lms", "background"}
 MAY_IMPORT = {
-    "lms": set(),
-    "assessments": {"lms"},
-    "courses": {"assessments", "lms"},
-    "compliance": {"courses", "assessments", "lms"},
-    "oversight": {"compliance", "courses", "assessments", "lms"},
-    "records": {"courses", "assessments", "lms"},
-    "authoring": {"courses", "assessments", "lms"},
-    "community": {"oversight", "courses", "assessments", "lms"},
+    "background": set(),
+    "lms": {"background"},
+    "xapi": {"lms", "background"},
+    "assessments": {"lms", "background"},
+    "courses": BELOW_COURSES,
+    "compliance": {"courses", *BELOW_COURSES},
+    "oversight": {"compliance", "courses", *BELOW_COURSES},
+    "records": {"courses", *BELOW_COURSES},
+    "authoring": {"courses", *BELOW_COURSES},
+    "community": {"oversight", "courses", *BELOW_COURSES},
 }
 
 

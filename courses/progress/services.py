@@ -32,7 +32,7 @@ from courses.models import (
     ModulePage,
     TrainingRecord,
 )
-from courses.progress import tally
+from courses.progress import statements, tally
 from courses.progress.cycle import certificate_expires_at, governing_assignment, renew
 from courses.progress.selectors import assignments_for, curriculum_of, live_modules
 from lms.audit import Action, record_event
@@ -96,6 +96,14 @@ def lesson_complete(*, person: Person, lesson: LessonPage) -> tuple[LessonProgre
         started = _mark_started(record)
         _audit(Action.LESSON_COMPLETED, person=person, obj=lesson, data={"cycle": record.cycle})
         module = ModulePage.objects.get(pk=lesson.get_parent().pk)
+        statements.lesson_completed(
+            person=person,
+            lesson=lesson,
+            module=module,
+            curriculum=curriculum,
+            cycle=record.cycle,
+            at=progress.completed_at,
+        )
         if module.quiz_id is None and _module_lessons_done(
             person=person, module=module, cycle=record.cycle
         ):
@@ -111,7 +119,8 @@ def module_quiz_start(*, person: Person, module: ModulePage) -> tuple[Attempt, b
     once passed in this cycle."""
     if module.quiz_id is None:
         raise DomainError(ErrorCode.NOT_FOUND, "This module has no quiz.")
-    record = training_record(person=person, curriculum=curriculum_of(module))
+    curriculum = curriculum_of(module)
+    record = training_record(person=person, curriculum=curriculum)
     if ModuleCompletion.objects.filter(person=person, module=module, cycle=record.cycle).exists():
         raise DomainError(ErrorCode.CONFLICT, "You have already passed this module's quiz.")
     if not _module_lessons_done(person=person, module=module, cycle=record.cycle):
@@ -123,6 +132,9 @@ def module_quiz_start(*, person: Person, module: ModulePage) -> tuple[Attempt, b
     )
     if created:
         _audit(Action.ATTEMPT_STARTED, person=person, obj=attempt, data={"module": module.pk})
+        statements.quiz_attempted(
+            person=person, module=module, curriculum=curriculum, cycle=record.cycle, attempt=attempt
+        )
     return attempt, created
 
 
@@ -139,6 +151,9 @@ def module_quiz_submit(*, person: Person, module: ModulePage, attempt: Attempt, 
             person=person,
             obj=attempt,
             data={"module": module.pk, "score": attempt.score, "passed": attempt.passed},
+        )
+        statements.quiz_graded(
+            person=person, module=module, curriculum=curriculum, cycle=record.cycle, attempt=attempt
         )
         if attempt.passed:
             module_complete(person=person, module=module, attempt=attempt, record=record)
@@ -166,6 +181,13 @@ def module_complete(
     if created:
         _mark_started(record)
         _audit(Action.MODULE_COMPLETED, person=person, obj=module, data={"cycle": record.cycle})
+        statements.module_completed(
+            person=person,
+            module=module,
+            curriculum=curriculum,
+            cycle=record.cycle,
+            at=completion.completed_at,
+        )
         curriculum_complete_if_done(person=person, curriculum=curriculum, record=record)
         tally.refresh(curriculum=curriculum, person_ids=[person.pk])  # the report's counts
     return completion
@@ -197,6 +219,9 @@ def curriculum_complete_if_done(
     if created:
         _audit(
             Action.CURRICULUM_COMPLETED, person=person, obj=curriculum, data={"cycle": record.cycle}
+        )
+        statements.curriculum_completed(
+            person=person, curriculum=curriculum, cycle=record.cycle, at=completion.completed_at
         )
         certificate = certificate_issue(person=person, completion=completion)
         record.completed_at = completion.completed_at

@@ -32,7 +32,11 @@ INSTALLED_APPS = [
     "compliance",
     "courses",
     "assessments",
+    "xapi",
     "lms",
+    "background",
+    "django_tasks",
+    "django_tasks_db",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.sites",
@@ -313,3 +317,26 @@ CACHES = {
         "OPTIONS": {"MAX_ENTRIES": 10_000},
     },
 }
+
+# --- Background tasks (docs/tasks.md) ----------------------------------------------------------
+# Django's tasks API (the django-tasks backport). Ours (background.retry.retrying_task) go to
+# "background": the database, no other service; a worker runs them: `manage.py run_worker`
+# (`make run` starts one beside the web server). "default" keeps Wagtail's own tasks (search
+# and reference index) running in the request as before: learners' access to documents
+# follows the reference index, which must not lag behind a worker.
+TASKS = {
+    "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"},
+    "background": {"BACKEND": "django_tasks_db.DatabaseBackend"},
+}
+# A worker touches its heartbeat this often; a task whose worker has not been seen for the
+# stale limit is run again by another worker (background/worker.py).
+TASKS_HEARTBEAT_SECONDS = float(os.environ.get("TASKS_HEARTBEAT_SECONDS", "10"))
+TASKS_WORKER_STALE_SECONDS = float(os.environ.get("TASKS_WORKER_STALE_SECONDS", "60"))
+
+# --- xAPI statements to a learning record store (docs/tasks.md) ------------------------------
+# Off unless XAPI_LRS_ENDPOINT is set (e.g. https://lrs.example.gov/xAPI/): then every
+# lesson, quiz and completion fact is written to the outbox and delivered by a task.
+XAPI_LRS_ENDPOINT = os.environ.get("XAPI_LRS_ENDPOINT", "").strip()
+XAPI_LRS_USERNAME = os.environ.get("XAPI_LRS_USERNAME", "")
+XAPI_LRS_PASSWORD = os.environ.get("XAPI_LRS_PASSWORD", "")
+XAPI_LRS_TIMEOUT = float(os.environ.get("XAPI_LRS_TIMEOUT", "10"))

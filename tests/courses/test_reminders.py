@@ -9,11 +9,13 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from courses.models import ReminderKind, ReminderLog
 from courses.reminders import reminder_send, reminders_owed, send_due_reminders
 from tests.factories import AssignmentFactory, PersonFactory, UserFactory
 from tests.helpers import pass_module
+from tests.tasks import run_tasks
 
 TODAY = date(2027, 2, 7)
 SITE_URL = "https://training.example.gov"
@@ -226,6 +228,14 @@ def test_queries_do_not_grow_with_the_people_already_reminded(agency_a, assignme
     assert len(four) == len(one)
 
 
+REMINDERS_TASK = "courses.reminders.reminders_task"
+
+
+def reminder_runs() -> list:
+    runs = DBTaskResult.objects.filter(task_path=REMINDERS_TASK, status="SUCCESSFUL")
+    return [run.return_value for run in runs.order_by("finished_at")]
+
+
 def call(*args) -> str:
     out = StringIO()
     call_command("send_due_reminders", *args, stdout=out)
@@ -241,10 +251,14 @@ def test_command_sends_and_reports_what_it_did(
         curriculum=curriculum.page, person=learner_a2, due_date=today - timedelta(days=1)
     )
 
-    assert call() == "Sent 1 due-soon and 1 overdue reminders; 0 already sent earlier.\n"
-    assert call("--days", "14") == (
-        "Sent 0 due-soon and 0 overdue reminders; 2 already sent earlier.\n"
-    )
+    assert call().startswith("Queued the reminders for a worker to send (task ")
+    assert mailoutbox == []
+    run_tasks()
+    assert reminder_runs() == [{"due_soon": 1, "overdue": 1, "already_sent": 0}]
+
+    call("--days", "14")
+    run_tasks()
+    assert reminder_runs()[1] == {"due_soon": 0, "overdue": 0, "already_sent": 2}
     assert sorted(e.to[0] for e in mailoutbox) == sorted(
         [learner.user.email, learner_a2.user.email]
     )
@@ -263,13 +277,24 @@ def test_command_dry_run_lists_who_would_be_emailed(learner, assignment, curricu
     assert not ReminderLog.objects.exists()
 
 
-def test_command_fails_loudly_when_emails_could_not_be_sent(learner, assignment, settings):
+def test_a_run_whose_emails_failed_is_retried_with_backoff_and_sends_once(
+    learner, assignment, settings, mailoutbox
+):
     due_on(assignment, timezone.localdate() + timedelta(days=3))
     settings.EMAIL_BACKEND = f"{__name__}.FailingBackend"
+    call()
+    run_tasks()
 
-    with pytest.raises(CommandError, match="1 reminders could not be sent"):
-        call()
+    first, retry = DBTaskResult.objects.filter(task_path=REMINDERS_TASK).order_by("enqueued_at")
+    assert first.status == "FAILED" and "1 reminders could not be sent" in first.traceback
+    assert retry.args_kwargs["kwargs"] == {"days": 14, "retry_attempt": 2}
+    assert (retry.run_after - first.finished_at) >= timedelta(minutes=5) - timedelta(seconds=1)
     assert not ReminderLog.objects.exists()
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    run_tasks(now=retry.run_after)
+    assert len(mailoutbox) == 1
+    assert ReminderLog.objects.count() == 1
 
 
 @pytest.mark.parametrize("days", ["-1", "366", "soon"])
@@ -280,4 +305,6 @@ def test_command_rejects_days_outside_0_to_365(db, days):
 
 @pytest.mark.parametrize("days", ["0", "365"])
 def test_command_accepts_days_at_the_limits(db, days):
-    assert call(f"--days={days}").startswith("Sent 0 due-soon")
+    assert call(f"--days={days}").startswith("Queued")
+    run_tasks()
+    assert reminder_runs() == [{"due_soon": 0, "overdue": 0, "already_sent": 0}]

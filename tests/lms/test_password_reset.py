@@ -6,17 +6,18 @@ import re
 import time
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.core import mail
 from django.core.cache import caches
 from django.db import connection
-from django.test import Client, RequestFactory
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django_tasks_db.models import DBTaskResult
 from rest_framework.throttling import SimpleRateThrottle
 
 from lms.audit import Action
 from lms.models import AuditEvent
 from tests.factories import PASSWORD
+from tests.tasks import run_on_commit, run_tasks
 
 RESET_URL = "/accounts/password/reset/"
 DONE_URL = "/accounts/password/reset/done/"
@@ -27,7 +28,11 @@ pytestmark = pytest.mark.usefixtures("shared_cache_on")
 
 
 def request_reset(client, email, ip="10.0.0.1"):
-    return client.post(RESET_URL, {"email": email}, REMOTE_ADDR=ip)
+    """Ask, then let the worker run the task the request queued (the email)."""
+    with run_on_commit(execute=True):
+        response = client.post(RESET_URL, {"email": email}, REMOTE_ADDR=ip)
+    run_tasks()
+    return response
 
 
 def reset_link(message) -> str:
@@ -149,33 +154,55 @@ def test_known_and_unknown_addresses_cost_the_same_queries_before_the_answer(lea
     request_reset(Client(), "first@example.org")  # the audit chain's head is created once
     counts = []
     for email in (learner.user.email, "nobody@example.org"):
-        with CaptureQueriesContext(connection) as queries:
-            request_reset(Client(), email)
+        with CaptureQueriesContext(connection) as queries, run_on_commit(execute=True):
+            Client().post(RESET_URL, {"email": email})
         counts.append(len(queries))
 
     assert counts[0] == counts[1]
+    assert any("dbtaskresult" in q["sql"] for q in queries), "the task is queued in both"
 
 
-def test_the_email_is_sent_after_the_answer_is_written(learner, rf: RequestFactory):
-    """Sending mail takes time an attacker could measure: it happens when the server closes
-    the response, after the client has it."""
-    from django.contrib.messages.storage.fallback import FallbackStorage
-    from django.contrib.sessions.backends.signed_cookies import SessionStore
-
-    from lms.password_reset import PasswordResetView
-
-    request = rf.post(RESET_URL, {"email": learner.user.email})
-    request.session = SessionStore()
-    request._messages = FallbackStorage(request)
-    request._dont_enforce_csrf_checks = True
-    request.user = get_user_model()()
-
-    response = PasswordResetView.as_view()(request)
+def test_the_email_is_sent_by_a_worker_after_the_request_commits(learner):
+    """Sending mail takes time an attacker could measure: the request only queues a task, with
+    the account's id and no token; a worker renders and sends the email."""
+    with run_on_commit(execute=True):
+        response = Client().post(RESET_URL, {"email": learner.user.email})
 
     assert response.status_code == 302
     assert mail.outbox == []
-    response.close()
+    queued = DBTaskResult.objects.get(task_path__startswith="lms.")
+    assert queued.task_path == "lms.password_reset.reset_emails_send"
+    assert queued.args_kwargs == {"args": [], "kwargs": {"user_ids": [learner.user.pk]}}
+
+    assert run_tasks() == 1
     assert len(mail.outbox) == 1
+    assert reset_link(mail.outbox[0])
+
+
+def test_a_failed_email_is_retried_with_backoff(learner, settings):
+    settings.EMAIL_BACKEND = "tests.lms.test_password_reset.FailingBackend"
+    with run_on_commit(execute=True):
+        Client().post(RESET_URL, {"email": learner.user.email})
+    run_tasks()
+
+    first, retry = DBTaskResult.objects.filter(task_path__startswith="lms.").order_by("enqueued_at")
+    assert first.status == "FAILED" and "SMTPException" in first.traceback
+    assert retry.status == "READY" and retry.args_kwargs["kwargs"]["retry_attempt"] == 2
+    assert 25 <= (retry.run_after - first.finished_at).total_seconds() <= 35
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    run_tasks(now=retry.run_after)
+    assert len(mail.outbox) == 1
+
+
+class FailingBackend:
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def send_messages(self, messages):
+        import smtplib
+
+        raise smtplib.SMTPException("mail server down")
 
 
 def test_reset_requests_and_completions_are_audited(client, learner, settings):

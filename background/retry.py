@@ -1,0 +1,82 @@
+"""Retries with backoff for Django tasks, which the tasks API leaves to each backend (and the
+database backend does not do): one decorator, `retrying_task`.
+
+A task made with it is an ordinary `django_tasks` Task whose function takes one more keyword,
+`retry_attempt` (1 for the first run). When the function raises, the wrapper enqueues the same
+call again with `retry_attempt + 1`, `run_after` the backoff delay, and re-raises, so the
+backend records this attempt as failed with its traceback: every attempt is a row of the task
+table with its number in its arguments, the next one's `run_after` is the backoff. After the
+last attempt the task stays failed in that table, arguments and traceback kept.
+
+Tasks must be safe to run twice: an attempt can be cut short after part of its work (a
+worker killed mid-task runs it again: `background.worker`), and a retry follows any error.
+"""
+
+import functools
+import logging
+from collections.abc import Callable
+from datetime import timedelta
+
+from django.utils import timezone
+from django_tasks import task
+
+logger = logging.getLogger(__name__)
+
+BACKEND = "background"  # the TASKS alias of the database queue the worker runs
+DEFAULT_ATTEMPTS = 8
+DEFAULT_BACKOFF = timedelta(seconds=30)
+DEFAULT_MAX_DELAY = timedelta(hours=1)
+
+
+def retry_delay(attempt: int, *, backoff: timedelta, max_delay: timedelta) -> timedelta:
+    """The wait before attempt `attempt + 1`: `backoff` doubled per attempt, at most
+    `max_delay` (30 s, 1 min, 2 min, 4 min, … 1 h)."""
+    return min(backoff * 2 ** (attempt - 1), max_delay)
+
+
+def retrying_task(
+    *,
+    attempts: int = DEFAULT_ATTEMPTS,
+    backoff: timedelta = DEFAULT_BACKOFF,
+    max_delay: timedelta = DEFAULT_MAX_DELAY,
+    **task_options,
+) -> Callable:
+    """`@task(**task_options)` whose failures are retried up to `attempts` runs in all, on the
+    `BACKEND` queue unless `backend` says otherwise."""
+    task_options.setdefault("backend", BACKEND)
+    if attempts < 1:
+        raise ValueError("attempts must be at least 1")
+
+    def decorate(func: Callable):
+        @functools.wraps(func)
+        def run(*args, retry_attempt: int = 1, **kwargs):
+            try:
+                return func(*args, **kwargs)
+            except Exception:
+                name = f"{func.__module__}.{func.__qualname__}"
+                if retry_attempt >= attempts:
+                    logger.exception(
+                        "Task %s failed on its last attempt (%d of %d)",
+                        name,
+                        retry_attempt,
+                        attempts,
+                    )
+                    raise
+                delay = retry_delay(retry_attempt, backoff=backoff, max_delay=max_delay)
+                retried.using(run_after=timezone.now() + delay).enqueue(
+                    *args, retry_attempt=retry_attempt + 1, **kwargs
+                )
+                logger.warning(
+                    "Task %s failed (attempt %d of %d); retrying in %d s",
+                    name,
+                    retry_attempt,
+                    attempts,
+                    delay.total_seconds(),
+                    exc_info=True,
+                )
+                raise
+
+        retried = task(**task_options)(run)
+        return retried
+
+    return decorate

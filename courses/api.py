@@ -133,7 +133,8 @@ class CertificatePdfView(APIView):
         }
     )
     def get(self, request, code: str) -> FileResponse:
-        certificate = get_object_or_404(Certificate.objects.select_related("person"), code=code)
+        certificates = Certificate.objects.select_related("person__agency")
+        certificate = get_object_or_404(certificates, code=code)
         if not request_can_download_certificate(request, certificate):
             raise DomainError(ErrorCode.NOT_FOUND, "No such certificate.")
         return certificate_pdf_response(certificate, request)

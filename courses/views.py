@@ -186,7 +186,7 @@ def my_certificates(request):
 @login_required
 @require_GET
 def certificate_pdf(request, code: str):
-    certificate = get_object_or_404(Certificate.objects.select_related("person"), code=code)
+    certificate = get_object_or_404(Certificate.objects.select_related("person__agency"), code=code)
     try:
         allowed = request_can_download_certificate(request, certificate)
     except mfa.CodeNeeded:

@@ -7,6 +7,9 @@ class CoursesConfig(AppConfig):
 
     def ready(self):
         from courses import models, signals  # noqa: F401  (signals: the publish audit receivers)
+        from courses.credentials.keys import keyring
+
+        keyring()  # a bad signing-key configuration stops the server here, saying what is wrong
         from lms.page_cache.signal_handlers import Scope, watch
 
         # What the page cache must renew when these change (its receivers: lms.page_cache).

@@ -15,6 +15,8 @@ from assessments.form_answers import quiz_answers_from_form
 from assessments.models import Attempt
 from assessments.selectors import attempt_review
 from courses.certificates.pdf import certificate_pdf_response
+from courses.credentials.openbadges import credential_jwt
+from courses.credentials.status import check_credential
 from courses.models import Certificate, normalise_code
 from courses.permissions import request_can_download_certificate
 from courses.progress import services
@@ -216,11 +218,17 @@ def certificate_lookup(request):
 @require_GET
 @throttle_page("certificate_verify")
 def certificate_verify(request, code: str):
-    certificate = Certificate.objects.filter(code=normalise_code(code)).first()
+    certificate = (
+        Certificate.objects.select_related("person__agency")
+        .filter(code=normalise_code(code))
+        .first()
+    )
+    # The certificate's Open Badges credential, signed and checked as a verifier would.
+    check = check_credential(credential_jwt(certificate)) if certificate else None
     response = render(
         request,
         "courses/certificate_verify.html",
-        {"certificate": certificate, "code": code},
+        {"certificate": certificate, "code": code, "credential_check": check},
         status=200 if certificate else 404,
     )
     if certificate:  # kept until a revocation (lms.page_cache) or until it expires

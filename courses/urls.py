@@ -33,6 +33,7 @@ urlpatterns = [
         credential_views.status_list,
         name="credential-status-list",
     ),
+    path("verify/credential/", credential_views.credential_check, name="credential-check"),
     path("verify/", views.certificate_lookup, name="certificate-lookup"),
     path("verify/<str:code>/", views.certificate_verify, name="certificate-verify"),
 ]

@@ -2,19 +2,24 @@
 
 Public, no sign-in: the issuer profile, the public keys (one JWK per `kid`, and the JWKS),
 the status lists. The holder only: the credential as a JWT, as JSON, and baked into an SVG
-badge; anyone else's certificate is "not found", as for the PDF.
+badge; anyone else's certificate is "not found", as for the PDF. And a page where anyone
+checks a credential they were handed.
 """
 
 import json
+import re
+from datetime import datetime
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404
-from django.views.decorators.http import require_GET
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
 
 from courses.credentials import badge, keys, openbadges, status
 from courses.models import Certificate
 from courses.permissions import request_can_get_credential
+from lms.throttles import throttle_page
 
 JSON_LD = "application/ld+json"
 
@@ -86,3 +91,66 @@ def credential_response(certificate: Certificate, form: str) -> HttpResponse:
 @require_GET
 def my_credential(request, code: str, form: str):
     return credential_response(own_certificate(request, code), form)
+
+
+CREDENTIAL_MAX_CHARACTERS = 100_000
+BAKED_JWT = re.compile(r"<openbadges:credential\s[^>]*verify=[\"']([A-Za-z0-9_\-.]+)[\"']")
+
+
+def _token_from(text: str) -> str:
+    """A compact JWS as pasted, or the one baked into an SVG badge."""
+    baked = BAKED_JWT.search(text)
+    return baked.group(1) if baked else text.strip()
+
+
+@require_http_methods(["GET", "POST"])
+@throttle_page("certificate_verify")
+def credential_check(request):
+    """Anyone may check a credential they were given (the JWT, or the baked SVG badge): its
+    signature against the keys we publish, its revocation bit and its dates."""
+    if request.method == "GET":
+        return render(request, "courses/credential_check.html")
+    text = request.POST.get("credential", "")
+    error = ""
+    if not text.strip():
+        error = "Paste the credential: the JWT (three parts joined by dots) or the SVG badge."
+    elif len(text) > CREDENTIAL_MAX_CHARACTERS:
+        error = f"A credential has fewer than {CREDENTIAL_MAX_CHARACTERS:,} characters."
+    if error:
+        return render(
+            request,
+            "courses/credential_check.html",
+            {"credential_error": error, "credential_text": text[:CREDENTIAL_MAX_CHARACTERS]},
+            status=400,
+        )
+    check = status.check_credential(_token_from(text))
+    payload = check.payload or {}
+    subject = payload.get("credentialSubject") or {}
+    names = [
+        item.get("identityHash")
+        for item in subject.get("identifier") or []
+        if isinstance(item, dict) and item.get("identityType") == "name"
+    ]
+    now = timezone.now()
+    valid_until = _moment(payload.get("validUntil"))
+    return render(
+        request,
+        "courses/credential_check.html",
+        {
+            "check": check,
+            "credential_text": text,
+            "holder_name": names[0] if names else "",
+            "achievement": (subject.get("achievement") or {}).get("name", ""),
+            "issuer": (payload.get("issuer") or {}).get("name", ""),
+            "valid_from": _moment(payload.get("validFrom")),
+            "valid_until": valid_until,
+            "expired": bool(valid_until and valid_until <= now),
+        },
+    )
+
+
+def _moment(value):
+    try:
+        return datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None

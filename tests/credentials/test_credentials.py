@@ -229,3 +229,40 @@ def test_the_public_verification_page_shows_the_signature_verifies(client, certi
     page = client.get(f"/verify/{certificate.code}/").content.decode()
     assert "The signature verifies" in page
     assert openbadges.issuer_profile()["id"] in page or "Ed25519" in page
+
+
+# --- Anyone checks a credential they were handed ------------------------------------------
+
+
+def test_anyone_can_check_a_pasted_credential_or_badge(client, signed_in, certificate):
+    base = f"/training/certificates/{certificate.code}/credential"
+    token = signed_in.get(f"{base}.jwt").content.decode()
+    svg = signed_in.get(f"{base}.svg").content.decode()
+    signed_in.logout()
+    for pasted in (token, f"  {token}\n", svg):
+        page = client.post("/verify/credential/", {"credential": pasted})
+        assert page.status_code == 200
+        text = page.content.decode()
+        assert "The signature verifies" in text
+        assert "Dana Reyes" in text and "Not revoked" in text
+
+
+def test_checking_a_revoked_or_forged_credential_says_so(client, certificate, command_a):
+    token = openbadges.credential_jwt(certificate)
+    certificate_revoke(certificate=certificate, by=command_a.user, reason="Issued in error.")
+    assert (
+        "<strong>Revoked</strong>"
+        in client.post("/verify/credential/", {"credential": token}).content.decode()
+    )
+
+    header, payload, signature = token.split(".")
+    forged = f"{header}.{payload[:-4]}AAAA.{signature}"
+    page = client.post("/verify/credential/", {"credential": forged}).content.decode()
+    assert "The signature does not verify" in page
+
+
+@pytest.mark.parametrize("pasted", ["", "   ", "x" * 100_001])
+def test_checking_nothing_or_too_much_is_a_400_naming_the_field(client, db, pasted):
+    response = client.post("/verify/credential/", {"credential": pasted})
+    assert response.status_code == 400
+    assert 'id="credential-error"' in response.content.decode()

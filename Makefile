@@ -59,5 +59,9 @@ BENCH_REPORT_ARGS ?=
 bench-report: install ## Time the completion report on 50,000 seeded officers (bench/README.md)
 	$(PY) bench/report_bench.py $(BENCH_REPORT_ARGS)
 
+.PHONY: bench-certificate
+bench-certificate: install ## Time the certificate PDF (7 scripts) and the credential's signing, in-process
+	$(PY) bench/certificate_bench.py
+
 clean: ## Remove the virtualenv, the SQLite database and collected files
 	rm -rf $(VENV) db.sqlite3 staticfiles .test-media

@@ -88,7 +88,7 @@ def _read(path: str, setting: str) -> bytes:
 
 def create_key_file(path: Path) -> None:
     """A new Ed25519 key in PEM, readable by its owner only (development's first start)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     pem = ed25519.Ed25519PrivateKey.generate().private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,

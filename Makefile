@@ -69,5 +69,10 @@ BENCH_COMPLIANCE_ARGS ?=
 bench-compliance: install ## Time the compliance dashboard and state CSV on 50,000 officers
 	$(PY) bench/compliance_bench.py $(BENCH_COMPLIANCE_ARGS)
 
+.PHONY: bench-certificate
+BENCH_CERTIFICATE_ARGS ?=
+bench-certificate: install ## Time the certificate PDF (7 scripts) and the credential's signing, in-process
+	$(PY) bench/certificate_bench.py $(BENCH_CERTIFICATE_ARGS)
+
 clean: ## Remove the virtualenv, the SQLite database and collected files
 	rm -rf $(VENV) db.sqlite3 staticfiles .test-media

@@ -8,11 +8,22 @@ import os
 import warnings
 
 import dj_database_url
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from lms.settings.base import *  # noqa: F403
 from lms.settings.base import ALLOWED_HOSTS, SQLITE_ENGINE, SQLITE_OPTIONS
 
 DEBUG = False
+# A throwaway key for the credentials the bench signs (courses/credentials/keys.py).
+CREDENTIALS_SIGNING_KEY = (
+    Ed25519PrivateKey.generate()
+    .private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    .decode()
+)
+CREDENTIALS_SIGNING_KEY_FILE = ""
 SECRET_KEY = "bench-only-not-secret"  # noqa: S105
 ALLOWED_HOSTS = [*ALLOWED_HOSTS, "testserver"]  # the DRF test client's host name
 # Only the twenty seed_demo accounts are hashed; the bench officers get unusable passwords.

@@ -1,6 +1,6 @@
 """Learner and public endpoints of API.md. Thin: look up (scoped), call a service, serialise."""
 
-from django.http import FileResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -12,8 +12,10 @@ from rest_framework.views import APIView
 from assessments.models import Attempt
 from courses import serializers as s
 from courses.certificates.pdf import certificate_pdf_response
+from courses.credentials.openbadges import MEDIA_TYPE_JWT
+from courses.credentials.views import credential_response
 from courses.models import Certificate, normalise_code
-from courses.permissions import request_can_download_certificate
+from courses.permissions import request_can_download_certificate, request_can_get_credential
 from courses.progress import services
 from courses.progress.selectors import (
     certificates_of,
@@ -149,10 +151,30 @@ class CertificatePdfView(APIView):
         }
     )
     def get(self, request, code: str) -> FileResponse:
-        certificate = get_object_or_404(Certificate.objects.select_related("person"), code=code)
+        certificates = Certificate.objects.select_related("person__agency")
+        certificate = get_object_or_404(certificates, code=code)
         if not request_can_download_certificate(request, certificate):
             raise DomainError(ErrorCode.NOT_FOUND, "No such certificate.")
         return certificate_pdf_response(certificate, request)
+
+
+class CertificateCredentialView(APIView):
+    @extend_schema(
+        summary="The certificate as an Open Badges 3.0 credential (the holder only)",
+        responses={
+            (200, MEDIA_TYPE_JWT): OpenApiResponse(
+                OpenApiTypes.STR,
+                description="The OpenBadgeCredential as a compact JWS (VC-JWT, OB 3.0 8.2)",
+            ),
+            **error_responses(401, 404),
+        },
+    )
+    def get(self, request, code: str) -> HttpResponse:
+        certificates = Certificate.objects.select_related("person__agency")
+        certificate = get_object_or_404(certificates, code=code)
+        if not request_can_get_credential(request, certificate):
+            raise DomainError(ErrorCode.NOT_FOUND, "No such certificate.")
+        return credential_response(certificate, "jwt")
 
 
 class PublicCertificateView(APIView):

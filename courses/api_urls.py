@@ -38,4 +38,9 @@ urlpatterns = [
         courses_api.CertificatePdfView.as_view(),
         name="api-certificate-pdf",
     ),
+    path(
+        "certificates/<str:code>/credential/",
+        courses_api.CertificateCredentialView.as_view(),
+        name="api-certificate-credential",
+    ),
 ]

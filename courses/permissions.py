@@ -24,6 +24,13 @@ def request_can_download_certificate(request, certificate: Certificate) -> bool:
     return True
 
 
+def request_can_get_credential(request, certificate: Certificate) -> bool:
+    """The holder only: a credential is the officer's to carry and share (API.md). Anyone
+    else, command staff included, is told the certificate does not exist."""
+    person = viewer_person(request.user)
+    return person is not None and certificate.person_id == person.pk
+
+
 def user_can_view_training_page(user, page) -> bool:
     """Learners see pages of curricula assigned to them; authors (admin access) see all."""
     if user.has_perm("wagtailadmin.access_admin"):

@@ -174,6 +174,7 @@ class CertificateSerializer(serializers.Serializer):
     expires_at = serializers.DateTimeField(allow_null=True)
     pdf_url = serializers.SerializerMethodField()
     verify_url = serializers.SerializerMethodField()
+    credential_url = serializers.SerializerMethodField()
 
     def get_pdf_url(self, certificate) -> str:
         return self.context["request"].build_absolute_uri(
@@ -183,6 +184,12 @@ class CertificateSerializer(serializers.Serializer):
     def get_verify_url(self, certificate) -> str:
         return self.context["request"].build_absolute_uri(
             reverse("certificate-verify", args=[certificate.code])
+        )
+
+    def get_credential_url(self, certificate) -> str:
+        """The Open Badges 3.0 credential, application/vc+jwt, for the holder only."""
+        return self.context["request"].build_absolute_uri(
+            reverse("api-certificate-credential", args=[certificate.code])
         )
 
 

@@ -1,6 +1,7 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from courses import record_views, scenario_views, survey_views, views
+from courses.credentials import views as credential_views
 
 urlpatterns = [
     path("training/", views.my_training, name="my-training"),
@@ -38,6 +39,20 @@ urlpatterns = [
     path("training/certificates/", views.my_certificates, name="my-certificates"),
     path("search/", views.search, name="search"),
     path("training/certificates/<str:code>/pdf/", views.certificate_pdf, name="certificate-pdf"),
+    re_path(
+        r"^training/certificates/(?P<code>[^/]+)/credential\.(?P<form>jwt|json|svg)$",
+        credential_views.my_credential,
+        name="my-credential",
+    ),
+    path("credentials/issuer/", credential_views.issuer, name="credential-issuer"),
+    path("credentials/keys/<str:thumbprint>", credential_views.public_key, name="credential-key"),
+    path(".well-known/jwks.json", credential_views.jwks, name="credential-jwks"),
+    path(
+        "credentials/status/<int:number>/",
+        credential_views.status_list,
+        name="credential-status-list",
+    ),
+    path("verify/credential/", credential_views.credential_check, name="credential-check"),
     path("verify/", views.certificate_lookup, name="certificate-lookup"),
     path("verify/<str:code>/", views.certificate_verify, name="certificate-verify"),
 ]

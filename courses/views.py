@@ -14,6 +14,8 @@ from django.views.decorators.http import require_GET, require_POST
 from assessments.form_answers import quiz_answers_from_form
 from assessments.models import Attempt
 from courses.certificates.pdf import certificate_pdf_response
+from courses.credentials.openbadges import credential_jwt
+from courses.credentials.status import check_credential
 from courses.models import Certificate, ModulePage, normalise_code
 from courses.permissions import request_can_download_certificate, user_can_view_training_page
 from courses.progress import services
@@ -210,7 +212,7 @@ def my_certificates(request):
 @login_required
 @require_GET
 def certificate_pdf(request, code: str):
-    certificate = get_object_or_404(Certificate.objects.select_related("person"), code=code)
+    certificate = get_object_or_404(Certificate.objects.select_related("person__agency"), code=code)
     try:
         allowed = request_can_download_certificate(request, certificate)
     except mfa.CodeNeeded:
@@ -240,11 +242,17 @@ def certificate_lookup(request):
 @require_GET
 @throttle_page("certificate_verify")
 def certificate_verify(request, code: str):
-    certificate = Certificate.objects.filter(code=normalise_code(code)).first()
+    certificate = (
+        Certificate.objects.select_related("person__agency")
+        .filter(code=normalise_code(code))
+        .first()
+    )
+    # The certificate's Open Badges credential, signed and checked as a verifier would.
+    check = check_credential(credential_jwt(certificate)) if certificate else None
     response = render(
         request,
         "courses/certificate_verify.html",
-        {"certificate": certificate, "code": code},
+        {"certificate": certificate, "code": code, "credential_check": check},
         status=200 if certificate else 404,
     )
     if certificate:  # kept until a revocation (lms.page_cache) or until it expires

@@ -21,6 +21,14 @@ class Agency(models.Model):
 
     name = models.CharField(max_length=200, unique=True)
     slug = models.SlugField(max_length=80, unique=True)
+    certificate_signatory_name = models.CharField(
+        max_length=120,
+        blank=True,
+        help_text="Printed under the signature line of the agency's certificates, e.g. the chief.",
+    )
+    certificate_signatory_title = models.CharField(
+        max_length=120, blank=True, help_text='Printed under the name, e.g. "Chief of Police".'
+    )
 
     class Meta:
         ordering = ["name"]

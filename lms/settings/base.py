@@ -217,6 +217,16 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Public address used in certificate QR codes and verification links.
 SITE_URL = WAGTAILADMIN_BASE_URL.rstrip("/")
 
+# Open Badges 3.0 credentials (courses/credentials/, docs/credentials.md): the private key that
+# signs them (Ed25519 or P-256, PEM), as text or as a file path, never in the repository; the
+# files of retired keys, still published so that what they signed verifies. The server does not
+# start without a usable key (courses.apps.CoursesConfig.ready).
+CREDENTIALS_SIGNING_KEY = os.environ.get("CREDENTIALS_SIGNING_KEY", "")
+CREDENTIALS_SIGNING_KEY_FILE = os.environ.get("CREDENTIALS_SIGNING_KEY_FILE", "")
+CREDENTIALS_RETIRED_KEY_FILES = env_list("CREDENTIALS_RETIRED_KEY_FILES", "")
+CREDENTIALS_CREATE_MISSING_KEY = False  # development only (settings/dev.py)
+CREDENTIALS_ISSUER_NAME = os.environ.get("CREDENTIALS_ISSUER_NAME", WAGTAIL_SITE_NAME)
+
 # Survey reports show nothing for a group with fewer respondents than this, before or after.
 SURVEY_MIN_GROUP_SIZE = max(int(os.environ.get("SURVEY_MIN_GROUP_SIZE", "5")), 1)
 

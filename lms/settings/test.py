@@ -1,5 +1,8 @@
 """Tests: fast password hashing, in-memory email, no debug."""
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
 from .base import *  # noqa: F403
 
 SECRET_KEY = "test-only-not-secret"  # noqa: S105
@@ -13,3 +16,15 @@ CACHES = {
     "shared": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"},
     "memo": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "memo"},
 }
+# A throwaway key for signing credentials, new in every test run, never written to disk.
+CREDENTIALS_SIGNING_KEY = (
+    Ed25519PrivateKey.generate()
+    .private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    .decode()
+)
+CREDENTIALS_SIGNING_KEY_FILE = ""
+CREDENTIALS_RETIRED_KEY_FILES: list[str] = []

@@ -6,7 +6,8 @@ and the command staff's report run through the generated code against pytest-dja
 server, with `raise_on_unexpected_status` so an undocumented status code fails the test.
 
 The generator's config turns off its post hooks (they would run ruff on the output) and reads
-`application/pdf` as bytes: the generator only knows JSON, text and octet-stream bodies.
+`application/pdf` as bytes and `application/vc+jwt` (a credential, compact JWS) as text: the
+generator only knows JSON, text and octet-stream bodies.
 """
 
 import importlib
@@ -36,6 +37,7 @@ CONFIG = """\
 post_hooks: []
 content_type_overrides:
   application/pdf: application/octet-stream
+  application/vc+jwt: text/plain
 """
 
 

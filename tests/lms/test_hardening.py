@@ -27,12 +27,19 @@ INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)(?![^>]*type=\"application/js
 def run_with_production_settings(arguments: list[str], **env) -> subprocess.CompletedProcess:
     """Python with `arguments`, in the repository, under the production settings and this
     process's environment without its Django variables (the browser suite sets
-    DJANGO_ALLOW_ASYNC_UNSAFE, which check --deploy rightly warns about), plus `env`."""
+    DJANGO_ALLOW_ASYNC_UNSAFE, which check --deploy rightly warns about), plus a throwaway
+    credential-signing key (production refuses to start without one), plus `env`."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_") and k != "DEBUG"}
+    key = django_settings.CREDENTIALS_SIGNING_KEY  # settings/test.py's throwaway key
     return subprocess.run(  # noqa: S603 (this interpreter, fixed arguments)
         [sys.executable, *arguments],
         cwd=REPO,
-        env={**clean, "DJANGO_SETTINGS_MODULE": "lms.settings.production", **env},
+        env={
+            **clean,
+            "DJANGO_SETTINGS_MODULE": "lms.settings.production",
+            "CREDENTIALS_SIGNING_KEY": key,
+            **env,
+        },
         capture_output=True,
         text=True,
         timeout=120,
@@ -50,6 +57,18 @@ def test_production_settings_pass_check_deploy_without_warnings():
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def test_production_does_not_start_without_a_credential_signing_key():
+    result = run_with_production_settings(
+        ["manage.py", "check", "--deploy"],
+        SECRET_KEY=secrets.token_urlsafe(50),
+        DATABASE_URL="postgres://commonground@127.0.0.1:5432/commonground",
+        CREDENTIALS_SIGNING_KEY="",
+    )
+
+    assert result.returncode != 0
+    assert "No key to sign credentials with: set CREDENTIALS_SIGNING_KEY_FILE" in result.stderr
 
 
 def test_production_turns_on_staff_mfa_and_never_debug():

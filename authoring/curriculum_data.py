@@ -25,6 +25,7 @@ from assessments.models import (
     SurveyItem,
     validate_question_choices,
 )
+from authoring.content_check import ACTIVITY_BLOCKS
 from courses.branching import scenario_problems
 from courses.models import CurriculumPage, HomePage, LessonPage, ModulePage
 from lms.sanitize import ALLOWED_TAGS, clean_html, clean_text
@@ -154,7 +155,8 @@ def validate_module(path: Path, data: dict) -> ModuleData:
                 raise CurriculumDataError(f"{where}: lesson {lesson.get('slug')} missing '{key}'")
         for block in lesson["body"]:
             kinds.add("scenario" if block["type"] in SCENARIO_BLOCKS else block["type"])
-            words += _block_words(block)
+            if block["type"] not in ACTIVITY_BLOCKS:  # activities are timed, not read
+                words += _block_words(block)
             for field_path in RICH_TEXT_PATHS.get(block["type"], []):
                 html = block["value"]
                 for key in field_path:

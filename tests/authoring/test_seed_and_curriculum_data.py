@@ -351,3 +351,24 @@ def test_seed_rejects_a_weak_password_and_creates_nothing(db):
         call_command("seed_demo", password="short", stdout=StringIO())
     assert not CurriculumPage.objects.filter(slug=CURRICULUM_SLUG).exists()
     assert not get_user_model().objects.filter(username="officer").exists()
+
+
+@pytest.mark.django_db
+def test_seed_demo_refuses_content_that_breaks_a_content_rule_and_writes_nothing(
+    tmp_path, monkeypatch
+):
+    for path in DATA_DIR.glob("*.yaml"):
+        (tmp_path / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    module_path = sorted(tmp_path.glob("module-*.yaml"))[0]
+    module = yaml.safe_load(module_path.read_text(encoding="utf-8"))
+    module["quiz"]["questions"] = module["quiz"]["questions"][:12]  # a pool of 12 again
+    module_path.write_text(yaml.safe_dump(module, allow_unicode=True), encoding="utf-8")
+    monkeypatch.setattr("authoring.management.commands.seed_demo.DATA_DIR", tmp_path)
+    before = (Page.objects.count(), Agency.objects.count(), get_user_model().objects.count())
+
+    with pytest.raises(CommandError) as raised:
+        call_command("seed_demo", "--password", "long-enough-password-1", stdout=StringIO())
+
+    assert f"{module_path.name}: the pool has 12 questions; at least 30" in str(raised.value)
+    after = (Page.objects.count(), Agency.objects.count(), get_user_model().objects.count())
+    assert after == before

@@ -16,7 +16,8 @@ from wagtail.models import GroupPagePermission
 
 from assessments.models import Survey, SurveyPhase
 from assessments.surveys import survey_submit
-from authoring.curriculum_data import CurriculumDataError, load_curriculum
+from authoring.content_check import check_directory
+from authoring.curriculum_data import DATA_DIR, CurriculumDataError, load_curriculum
 from authoring.site import ensure_home_page
 from authoring.workflow import ensure_review_workflow
 from courses.models import Assignment, HomePage, TrainingRecord
@@ -241,6 +242,17 @@ def _demo_answers(
     return answers
 
 
+def _refuse_content_that_breaks_a_rule() -> None:
+    """The content check (authoring.content_check) before anything is written."""
+    broken = [
+        f"{report.name}: {problem}"
+        for report in check_directory(DATA_DIR)
+        for problem in report.problems
+    ]
+    if broken:
+        raise CommandError("The curriculum breaks content rules:\n" + "\n".join(broken))
+
+
 class Command(BaseCommand):
     help = "Create the curriculum, role groups, demo agencies and demo accounts (idempotent)."
 
@@ -254,6 +266,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, password=None, curriculum_only=False, **options):
+        _refuse_content_that_breaks_a_rule()
         if curriculum_only:
             with transaction.atomic():
                 groups = roles.ensure_roles()

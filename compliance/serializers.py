@@ -60,6 +60,25 @@ class TrainingRecordSerializer(serializers.Serializer):
     course_number = serializers.CharField()
 
 
+class CategoryCodesField(serializers.ListField):
+    """A list of category codes whose errors read as a flat list of messages (the API's
+    `{"field": ["message"]}` shape), each naming the position of the bad code."""
+
+    child = serializers.CharField(max_length=40)
+
+    def run_child_validation(self, data):
+        try:
+            return super().run_child_validation(data)
+        except serializers.ValidationError as error:
+            raise serializers.ValidationError(
+                [
+                    f"Item {int(index) + 1}: {message}"
+                    for index, messages in error.detail.items()
+                    for message in messages
+                ]
+            ) from None
+
+
 class TrainingEntryInputSerializer(serializers.Serializer):
     """An external training as an officer submits it (JSON, or multipart with `evidence`).
     Shapes only; the rule set's part (its categories, evidence it requires) is the service's."""
@@ -77,9 +96,7 @@ class TrainingEntryInputSerializer(serializers.Serializer):
         max_value=MAX_ENTRY_HOURS,
         coerce_to_string=False,
     )
-    categories = serializers.ListField(
-        child=serializers.CharField(max_length=40), max_length=20, required=False
-    )
+    categories = CategoryCodesField(max_length=20, required=False)
     evidence = serializers.FileField(required=False, allow_empty_file=True, max_length=200)
 
     def validate_completed_on(self, value: date) -> date:

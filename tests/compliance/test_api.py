@@ -169,6 +169,7 @@ def test_evidence_is_stored_with_its_sniffed_type_and_served_only_to_those_who_m
         ({"title": "x" * 201}, "title"),
         ({"categories": ["not_a_category"]}, "categories"),
         ({"categories": "crisis_intervention"}, "categories"),
+        ({"categories": ["crisis_intervention", "x" * 41]}, "categories"),
         ({"course_number": "n" * 61}, "course_number"),
     ],
 )
@@ -182,6 +183,7 @@ def test_bad_input_is_a_400_naming_the_field_and_nothing_is_written(
     response = api_for(officer.user).post(ME_RECORDS, data, format="json")
     assert response.status_code == 400
     assert field in response.json()
+    assert all(isinstance(message, str) for message in response.json()[field])
     assert written() == before
 
 

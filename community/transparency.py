@@ -2,7 +2,8 @@
 
 No names anywhere: counts and percentages of the agency's sworn officers in the curriculum
 assigned to the agency (the first, when there are several), computed with the oversight
-dashboard's own read (`oversight.reports.dashboard`), and the events' results with small groups
+dashboard's count from the facts (`oversight.reports.dashboard_from_facts`: the tallies are
+kept per unit, not per officer category), and the events' results with small groups
 suppressed (`community.results`). The page and its API answer are cached for anonymous visitors
 (lms.page_cache) for PUBLIC_PAGE_SECONDS at most; `updated_at` says when the figures were
 computed.
@@ -19,7 +20,7 @@ from community.results import EventResults, event_results
 from courses.models import Assignment, CurriculumPage
 from courses.progress.cycle import Status, completion_rows
 from lms.models import Agency, Person, PersonnelCategory
-from oversight.reports import dashboard
+from oversight.reports import dashboard_from_facts
 
 PUBLIC_PAGE_SECONDS = 300
 
@@ -92,7 +93,7 @@ def transparency(*, agency: Agency, language: str = "en") -> Transparency:
     modules: list[ModuleFigure] = []
     if curriculum is not None:
         officers = Person.objects.filter(agency=agency, personnel_category=PersonnelCategory.SWORN)
-        board = dashboard(
+        board = dashboard_from_facts(
             rows=completion_rows(people=officers, curriculum=curriculum), curriculum=curriculum
         )
         assigned, certified = board.total, board.status_counts[Status.COMPLETED]

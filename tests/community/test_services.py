@@ -15,7 +15,8 @@ pytestmark = pytest.mark.django_db
 
 
 def actions():
-    return list(AuditEvent.objects.order_by("seq").values_list("action", flat=True))
+    """In the order written: events stay pending (no `seq`) until the sequencer runs."""
+    return list(AuditEvent.objects.order_by("pk").values_list("action", flat=True))
 
 
 def test_every_change_to_an_event_is_an_audit_event(coordinator, agency_a, community_survey):

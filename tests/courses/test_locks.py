@@ -78,6 +78,7 @@ def test_a_passing_submit_locks_each_row_once_in_order(
         Action.MODULE_COMPLETED,
         Action.CURRICULUM_COMPLETED,
         Action.CERTIFICATE_ISSUED,
+        Action.TRAINING_RECORDED,  # the module's hours in the compliance ledger
     }
     # Then the report's standing of the learner (courses.progress.tally), once, last.
     assert locks == ["courses_trainingrecord", "assessments_attempt", "courses_reportstanding"]

@@ -67,9 +67,11 @@ def break_h1_in_callout(data):
     )
 
 
-def break_no_scenario(data):
+def break_no_scenario(data):  # neither kind: a branching scenario counts as one
     for lesson in data["lessons"]:
-        lesson["body"] = [b for b in lesson["body"] if b["type"] != "scenario"]
+        lesson["body"] = [
+            b for b in lesson["body"] if b["type"] not in ("scenario", "branching_scenario")
+        ]
 
 
 def break_too_few_words(data):

@@ -19,7 +19,15 @@ from courses.models import LessonPage, ScenarioChoice, ScenarioPath
 from courses.scenarios import services
 from lms.errors import DomainError
 from tests.admin_forms import page_form
-from tests.factories import PersonFactory, add_branching_scenario, branching_scenario_value
+from tests.factories import (
+    AgencyFactory,
+    AssignmentFactory,
+    PersonFactory,
+    add_branching_scenario,
+    branching_scenario_value,
+    make_curriculum,
+    make_home,
+)
 
 
 @pytest.fixture
@@ -331,14 +339,13 @@ def test_learner_order_depends_on_the_learner_and_the_block():
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
-def test_two_tabs_answering_the_same_step_at_once_record_one_path(curriculum, agency_a):
-    from courses.models import Assignment
-
-    Assignment.objects.get_or_create(
-        curriculum=curriculum.page, agency=agency_a, defaults={"due_date": "2030-01-01"}
-    )
-    learner = PersonFactory(agency=agency_a)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_tabs_answering_the_same_step_at_once_record_one_path():
+    # Its own data: an earlier committing test may have flushed the session's base data.
+    curriculum = make_curriculum(make_home(), modules=1, lessons=1)
+    agency = AgencyFactory()
+    AssignmentFactory(curriculum=curriculum.page, agency=agency)
+    learner = PersonFactory(agency=agency)
     lesson = LessonPage.objects.get(pk=curriculum.modules[0].lessons[0].pk)
     block_id = add_branching_scenario(lesson)
     barrier = threading.Barrier(2)

@@ -145,7 +145,7 @@ def officer_session(
     complete, which redirects to the next), the module page, the quiz until passed. Yields
     each request and is sent its response; raises JourneyError on an unexpected one."""
     module = plan.modules[officer.module]
-    yield Request("my_training", "GET", "/training/")
+    expect((yield Request("my_training", "GET", "/training/")), 200)
     unread = [(pk, url) for pk, url in module.lessons if pk not in officer.lessons_done]
     for index, (pk, url) in enumerate(unread):
         following = unread[index + 1][1] if index + 1 < len(unread) else module.url
@@ -292,11 +292,13 @@ class Driver:
     """Threads, each a browser tab: take the next officer, replay one session of theirs, and
     put them back in the queue; spend the staff quota between requests."""
 
-    def __init__(self, transport_factory, officers, staff, plan, *, seed=42, pass_share=None):
+    def __init__(
+        self, transport_factory, officers, staff, plan, *, seed=42, pass_share=None, staff_mix=None
+    ):
         self.transport_factory, self.plan = transport_factory, plan
         self.queue = deque(officers)
         self.staff = staff  # the staff's cookie headers
-        self.quota = StaffQuota(staff_per_session())
+        self.quota = StaffQuota(staff_mix or staff_per_session())
         self.recorder = Recorder()
         self.pass_share = ASSUMPTIONS["pass_share"] if pass_share is None else pass_share
         self.seed = seed

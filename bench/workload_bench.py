@@ -674,6 +674,7 @@ def sign_in(users) -> dict[int, tuple[str, str]]:
             f"{settings.SESSION_COOKIE_NAME}={key}; {settings.CSRF_COOKIE_NAME}={csrf}",
             csrf,
         )
+    UserSession.objects.filter(user__in=users).delete()  # an earlier run's
     UserSession.objects.bulk_create(rows, batch_size=report_bench.BATCH_SIZE)
     return cookies
 

@@ -383,7 +383,8 @@ def process_cpu(pid: int) -> float | None:
 
 def machine_busy() -> tuple[float, float]:
     """(busy, total) jiffies of every CPU since boot."""
-    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    line = Path("/proc/stat").read_text().split("\n", 1)[0]
+    values = [int(v) for v in line.split()[1:9]]  # (guest time is counted in user time)
     idle = values[3] + values[4]
     return sum(values) - idle, sum(values)
 
@@ -391,13 +392,15 @@ def machine_busy() -> tuple[float, float]:
 class CpuSampler:
     """CPU seconds of the gunicorn processes, the PostgreSQL backends serving them (found in
     pg_stat_activity, re-read every half second: they reconnect after CONN_MAX_AGE), this
-    generator process, and the machine, between the window's two edges."""
+    generator process, and the machine, between the window's two edges. The sampler's own
+    backends (this process's connections) are left out."""
 
     def __init__(self, server: Server):
         self.server = server
         self.first: dict[int, float] = {}
         self.last: dict[int, float] = {}
         self.groups: dict[int, str] = {}
+        self.own: set[int] = set()
         self.done = threading.Event()
         self.marks: dict[str, tuple] = {}
         self.thread = threading.Thread(target=self.loop)
@@ -410,10 +413,12 @@ class CpuSampler:
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute(
-                    "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
-                    "AND pid <> pg_backend_pid()"
+                    "SELECT pid, pid = pg_backend_pid() FROM pg_stat_activity "
+                    "WHERE datname = current_database()"
                 )
-                found.update({pid: "database" for (pid,) in cursor.fetchall()})
+                backends = cursor.fetchall()
+            self.own.update(pid for pid, own in backends if own)
+            found.update({pid: "database" for pid, _ in backends if pid not in self.own})
         return found
 
     def sample(self) -> None:
@@ -425,8 +430,11 @@ class CpuSampler:
                 self.groups[pid] = group
 
     def loop(self) -> None:
+        from django.db import connection
+
         while not self.done.wait(0.5):
             self.sample()
+        connection.close()
 
     def mark(self, edge: str) -> None:
         self.sample()
@@ -445,6 +453,8 @@ class CpuSampler:
         seconds = t1 - t0
         used = {"server": 0.0, "database": 0.0}
         for pid, group in self.groups.items():
+            if pid in self.own:
+                continue
             used[group] += self.last[pid] - self.first.get(pid, self.last[pid])
         return {
             "server": used["server"] / seconds,

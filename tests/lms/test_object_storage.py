@@ -42,7 +42,7 @@ from tests.factories import LessonPageFactory
 
 PDF = b"%PDF-1.4\n%test evidence\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 REGION = "us-east-1"
-KEY_ID, SECRET = "test-media-key", "test-media-secret"  # noqa: S105 (moto's throwaway server)
+KEY_ID, SECRET = "test-media-key", "test-media-secret"  # moto's throwaway server
 Image = get_image_model()
 
 
@@ -92,7 +92,7 @@ class Bucket:
     def read(self, key: str) -> bytes:
         return self.client.get_object(Bucket=self.name, Key=key)["Body"].read()
 
-    def keys(self) -> list[str]:
+    def object_keys(self) -> list[str]:
         listing = self.client.list_objects_v2(Bucket=self.name)
         return sorted(item["Key"] for item in listing.get("Contents", []))
 
@@ -214,7 +214,7 @@ def unsigned(address: str) -> str:
 def test_evidence_sent_through_the_form_lands_in_the_private_part_of_the_bucket(
     entry, bucket, tmp_path
 ):
-    assert bucket.keys() == [f"private/evidence/{entry.evidence.name}"]
+    assert bucket.object_keys() == [f"private/evidence/{entry.evidence.name}"]
     assert bucket.read(f"private/evidence/{entry.evidence.name}") == PDF
     assert not (tmp_path / "evidence").exists() and not (tmp_path / "media").exists()
 
@@ -313,7 +313,7 @@ def lesson_document(module, bucket):
 def test_a_document_is_stored_privately_and_served_by_signed_address(
     client, learner, lesson_document, bucket
 ):
-    assert bucket.keys() == [f"private/{lesson_document.file.name}"]
+    assert bucket.object_keys() == [f"private/{lesson_document.file.name}"]
     client.force_login(learner.user)
 
     response = client.get(url(lesson_document))
@@ -326,9 +326,7 @@ def test_a_document_is_stored_privately_and_served_by_signed_address(
     assert requests.get(unsigned(address), timeout=10).status_code == 403
 
 
-def test_a_document_is_a_404_and_no_address_for_another_agency(
-    client, learner_b, lesson_document
-):
+def test_a_document_is_a_404_and_no_address_for_another_agency(client, learner_b, lesson_document):
     client.force_login(learner_b.user)
 
     response = client.get(url(lesson_document))
@@ -362,10 +360,11 @@ def test_images_render_with_public_addresses_in_the_bucket(client, learner, modu
     assert rendition.url.startswith(public) and "X-Amz" not in rendition.url
     assert f'src="{rendition.url}"' in response.content.decode()
     assert requests.get(rendition.url, timeout=10).status_code == 200  # the bucket policy
-    assert f"img-src 'self' data: {bucket.media.endpoint_url};" in (
-        response["Content-Security-Policy"]
+    assert (
+        f"img-src 'self' data: {bucket.media.endpoint_url};"
+        in (response["Content-Security-Policy"])
     )
-    assert f"public/{image.file.name}" in bucket.keys()
+    assert f"public/{image.file.name}" in bucket.object_keys()
 
 
 # --- Settings and checks -------------------------------------------------------------------------

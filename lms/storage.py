@@ -115,12 +115,14 @@ class ObjectStorage:
                     "local disk. Set MEDIA_S3_BUCKET too, or remove them."
                 ]
             return []
-        problems = [
-            f"MEDIA_S3_BUCKET is set but {name} is not: object storage needs the endpoint, "
-            "the region and both keys."
-            for name, value in list(named.items())[:4]
-            if not value
-        ]
+        problems = []
+        missing = [name for name, value in list(named.items())[:4] if not value]
+        if missing:
+            problems.append(
+                f"MEDIA_S3_BUCKET is set but {', '.join(missing)} "
+                f"{'is' if len(missing) == 1 else 'are'} not: object storage needs the "
+                "endpoint, the region and both keys."
+            )
         for name, url in named.items():
             if name.endswith("_URL") and url and urlsplit(url).scheme not in ("http", "https"):
                 problems.append(f"{name} must be an http(s) address, not {url!r}.")

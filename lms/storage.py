@@ -73,30 +73,24 @@ class ObjectStorage:
         return bool(self.bucket)
 
     @property
-    def images_url(self) -> str:
-        """Where anyone reads public/: MEDIA_S3_PUBLIC_URL (a CDN, the bucket's own host), by
-        default the bucket's address at the endpoint."""
-        if self.public_url:
-            return self.public_url
+    def bucket_url(self) -> str:
+        """The bucket's address at the endpoint, in its addressing style."""
         if self.addressing_style == "virtual":
             endpoint = urlsplit(self.endpoint_url)
             return f"{endpoint.scheme}://{self.bucket}.{endpoint.netloc}"
         return f"{self.endpoint_url}/{self.bucket}"
 
+    @property
+    def images_url(self) -> str:
+        """Where anyone reads public/: MEDIA_S3_PUBLIC_URL (a CDN, say), else the bucket's."""
+        return self.public_url or self.bucket_url
+
     def origins(self) -> tuple[str, str]:
         """The origins of (images, signed addresses), for the Content-Security-Policy."""
         if not self.enabled:
             return "", ""
-
-        def origin(url: str) -> str:
-            parts = urlsplit(url)
-            return f"{parts.scheme}://{parts.netloc}"
-
-        signed = origin(self.endpoint_url)
-        if self.addressing_style == "virtual":
-            parts = urlsplit(self.endpoint_url)
-            signed = f"{parts.scheme}://{self.bucket}.{parts.netloc}"
-        return origin(self.images_url), signed
+        images, signed = urlsplit(self.images_url), urlsplit(self.bucket_url)
+        return f"{images.scheme}://{images.netloc}", f"{signed.scheme}://{signed.netloc}"
 
     def problems(self) -> list[str]:
         """What keeps this configuration from working, in words an operator can act on."""

@@ -36,6 +36,7 @@ from werkzeug.serving import make_server
 
 from compliance import services
 from compliance.models import ComplianceProfile, RuleSet, TrainingEntry
+from lms.middleware import policies
 from lms.storage import ObjectStorage, build_storages
 from tests.courses.test_document_access import CONTENT, make_document, url
 from tests.factories import LessonPageFactory
@@ -360,10 +361,9 @@ def test_images_render_with_public_addresses_in_the_bucket(client, learner, modu
     assert rendition.url.startswith(public) and "X-Amz" not in rendition.url
     assert f'src="{rendition.url}"' in response.content.decode()
     assert requests.get(rendition.url, timeout=10).status_code == 200  # the bucket policy
-    assert (
-        f"img-src 'self' data: {bucket.media.endpoint_url};"
-        in (response["Content-Security-Policy"])
-    )
+    policy = response["Content-Security-Policy"]
+    assert f"img-src 'self' data: {bucket.media.endpoint_url};" in policy
+    assert f"media-src 'self' {bucket.media.endpoint_url};" in policy  # videos, captions
     assert f"public/{image.file.name}" in bucket.object_keys()
 
 
@@ -418,3 +418,19 @@ def test_a_complete_configuration_and_none_pass_the_checks(settings):
     for media in (ObjectStorage(), ObjectStorage.from_env(env_for("https://s3.example.gov", "m"))):
         settings.MEDIA_S3 = media
         assert [e for e in run_checks() if e.id == "lms.E001"] == []
+
+
+def test_images_behind_a_cdn_and_virtual_host_addresses_are_what_the_policy_allows():
+    media = ObjectStorage.from_env(
+        env_for(
+            "https://s3.example.gov",
+            "m",
+            MEDIA_S3_PUBLIC_URL="https://cdn.example.gov/media",
+            MEDIA_S3_ADDRESSING_STYLE="virtual",
+        )
+    )
+    site, admin = policies(media)
+    for policy in (site, admin):
+        assert "https://cdn.example.gov;" in policy.split("img-src")[1].split(";")[0] + ";"
+        assert "https://m.s3.example.gov;" in policy.split("media-src")[1].split(";")[0] + ";"
+    assert policies(ObjectStorage())[0].count("https://") == 0

@@ -7,6 +7,7 @@ from pathlib import Path
 import dj_database_url
 
 from lms.request_log import logging_config
+from lms.storage import ObjectStorage, build_storages
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 BASE_DIR = PROJECT_DIR.parent
@@ -139,8 +140,13 @@ STATIC_URL = "/static/"
 MEDIA_ROOT = BASE_DIR / "media"
 MEDIA_URL = "/media/"
 
+# Uploaded files (lms/storage.py, docs/storage.md): on this disk, or with MEDIA_S3_BUCKET (and
+# MEDIA_S3_ENDPOINT_URL, _REGION, _ACCESS_KEY_ID, _SECRET_ACCESS_KEY) in an S3-compatible bucket:
+# images public, documents, evidence and exports private, read through signed addresses good for
+# MEDIA_URL_SECONDS (documents, videos among them: MEDIA_DOCUMENT_URL_SECONDS).
+MEDIA_S3 = ObjectStorage.from_env(os.environ)
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    **build_storages(MEDIA_S3),
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 

@@ -84,9 +84,10 @@ def render_site(
     return _replace(text, SITE_STATIC_ROOT, f"root {root};")
 
 
-def nginx_main_config(site: Path, prefix: Path) -> str:
+def nginx_main_config(site: Path, prefix: Path, extra: str = "") -> str:
     """A main configuration around the site for an nginx of our own (no root needed): what
-    Debian's /etc/nginx/nginx.conf gives a site, with every file under `prefix`."""
+    Debian's /etc/nginx/nginx.conf gives a site, with every file under `prefix`, plus `extra`
+    lines in its http block."""
     return f"""
 worker_processes 1;
 pid {prefix}/nginx.pid;
@@ -101,6 +102,7 @@ http {{
     fastcgi_temp_path {prefix}/fastcgi;
     uwsgi_temp_path {prefix}/uwsgi;
     scgi_temp_path {prefix}/scgi;
+    {extra}
     include {site};
 }}
 """

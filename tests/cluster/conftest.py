@@ -71,7 +71,7 @@ def _sql(database: str, statement, params=None):
 
 def _reachable() -> str | None:
     """Why the cluster cannot run here, or None."""
-    if shutil.which("nginx") is None:
+    if deployment.nginx_binary() is None:
         return "needs nginx (Debian package nginx)"
     try:
         _sql("postgres", "SELECT 1")
@@ -467,7 +467,7 @@ def cluster(tmp_path_factory):
         nginx = Process(
             "nginx",
             [
-                shutil.which("nginx"),
+                deployment.nginx_binary(),
                 "-p",
                 str(nginx_dir),
                 "-c",

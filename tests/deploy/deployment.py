@@ -7,6 +7,7 @@ import datetime
 import ipaddress
 import re
 import shlex
+import shutil
 from pathlib import Path
 
 from cryptography import x509
@@ -60,6 +61,11 @@ def template_env() -> dict[str, str]:
             name, value = line.split("=", 1)
             env[name] = value
     return env
+
+
+def nginx_binary() -> str | None:
+    """Debian's nginx, also when /usr/sbin is not on the PATH (not root)."""
+    return shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin:/sbin")
 
 
 def _replace(text: str, old: str, new: str) -> str:

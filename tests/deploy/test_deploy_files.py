@@ -74,7 +74,7 @@ def test_the_gunicorn_configuration_sets_only_gunicorn_settings(monkeypatch):
     assert values["worker_class"] == "sync"
 
 
-@pytest.mark.skipif(shutil.which("nginx") is None, reason="needs nginx (Debian package nginx)")
+@pytest.mark.skipif(deployment.nginx_binary() is None, reason="needs nginx (Debian package nginx)")
 def test_nginx_accepts_the_site(tmp_path):
     cert, key = deployment.self_signed_certificate(tmp_path)
     site = tmp_path / "site.conf"
@@ -92,7 +92,7 @@ def test_nginx_accepts_the_site(tmp_path):
     main.write_text(deployment.nginx_main_config(site, tmp_path))
 
     result = subprocess.run(  # noqa: S603 (nginx, our own files)
-        [shutil.which("nginx"), "-t", "-p", str(tmp_path), "-c", str(main), "-e", "stderr"],
+        [deployment.nginx_binary(), "-t", "-p", str(tmp_path), "-c", str(main), "-e", "stderr"],
         capture_output=True,
         text=True,
         timeout=30,

@@ -4,7 +4,6 @@ gunicorn's, and nginx accepts its site. tests/cluster runs the same files."""
 
 import os
 import runpy
-import shutil
 import subprocess
 from pathlib import Path
 

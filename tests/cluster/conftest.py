@@ -247,7 +247,12 @@ class Cluster:
         server.start()
         _wait_for(f"http://{upstream}/", server)
         self.nginx.send(signal.SIGHUP)
-        time.sleep(1)
+        with self.client() as client:
+            for _ in range(20):
+                if self.served_by(client.get("/")) == upstream:
+                    return
+                time.sleep(0.2)
+        raise RuntimeError(f"nginx does not send requests to {upstream} again")
 
 
 def _wait_for(url: str, process: Process) -> None:
@@ -403,6 +408,7 @@ def cluster(tmp_path_factory):
     }
     with contextlib.ExitStack() as stack:
         stack.callback(redis_db.flushdb)
+        stack.callback(lrs_server.server_close)
         stack.callback(lrs_server.shutdown)
         template = _template({**env, "STATIC_ROOT": str(directory / "unused")})
         database = f"cg_cluster_run_{os.getpid()}"

@@ -308,3 +308,20 @@ def test_an_app_server_stopped_mid_load_sends_the_rest_to_the_other(cluster):
         assert {server for was_after, _, server in results if not was_after} >= {victim}
     finally:
         cluster.restart_server(victim)
+
+
+def test_an_api_sign_out_on_one_server_revokes_the_token_on_the_other(cluster):
+    """Each server keeps the token's user in its own memory (lms.auth_backends), under
+    versions in Redis that the sign-out renews."""
+    with cluster.api("cluster-07") as api:
+        answers = [api.get("/api/v1/me/progress/") for _ in range(4)]
+        assert [r.status_code for r in answers] == [200] * 4
+        assert {cluster.served_by(r) for r in answers} == set(cluster.servers)
+
+        signed_out = api.delete("/api/v1/auth/token/")
+        assert signed_out.status_code in (200, 204)
+        server = cluster.served_by(signed_out)
+
+        answers = [api.get("/api/v1/me/progress/") for _ in range(4)]
+    assert [r.status_code for r in answers] == [401] * 4
+    assert cluster.other_than(server) in {cluster.served_by(r) for r in answers}

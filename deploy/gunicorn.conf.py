@@ -14,7 +14,6 @@ worker_class = "sync"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "50"))
 # On SIGTERM (systemctl stop, a deploy) workers finish the requests in hand for this long.
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "20"))
-keepalive = 5  # nginx keeps connections to the app servers open (upstream keepalive)
 # Recycle workers now and then so that no slow leak grows without bound.
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
 max_requests_jitter = max_requests // 10

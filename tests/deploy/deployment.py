@@ -26,6 +26,8 @@ SETTINGS_FILES = [
     ROOT / "lms" / "settings" / "base.py",
     ROOT / "lms" / "settings" / "production.py",
 ]
+# Read by the settings through ObjectStorage.from_env(os.environ): get("X") / env.get("X").
+STORAGE_ENV_FILE = ROOT / "lms" / "storage.py"
 
 INSTALL_DIR = "/srv/commonground"  # where deploy/ expects the checkout (and .venv in it)
 SITE_UPSTREAMS = ["127.0.0.1:8001", "127.0.0.1:8002"]
@@ -40,12 +42,14 @@ SITE_STATIC_ROOT = f"root {INSTALL_DIR};"
 _ENV_READ = re.compile(
     r"""(?:os\.environ(?:\.get)?|os\.getenv|\benv_\w+)\s*[\[(]\s*["']([A-Z][A-Z0-9_]*)["']"""
 )
+_STORAGE_ENV_READ = re.compile(r"""\b(?:env\.)?get\(\s*["']([A-Z][A-Z0-9_]*)["']""")
 _TEMPLATE_LINE = re.compile(r"^#?([A-Z][A-Z0-9_]*)=", re.MULTILINE)
 
 
 def settings_env_vars() -> set[str]:
     """Every environment variable the production settings read."""
-    return {name for path in SETTINGS_FILES for name in _ENV_READ.findall(path.read_text())}
+    names = {name for path in SETTINGS_FILES for name in _ENV_READ.findall(path.read_text())}
+    return names | set(_STORAGE_ENV_READ.findall(STORAGE_ENV_FILE.read_text()))
 
 
 def template_env_vars() -> set[str]:

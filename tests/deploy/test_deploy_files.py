@@ -18,6 +18,7 @@ def test_the_environment_template_names_every_variable_the_settings_read():
     read = deployment.settings_env_vars()
 
     assert {"SECRET_KEY", "DATABASE_URL", "REDIS_URL", "NUM_PROXIES"} <= read  # the regex works
+    assert {"MEDIA_S3_BUCKET", "MEDIA_URL_SECONDS"} <= read  # and the storage's
     assert read - deployment.template_env_vars() == set()
 
 

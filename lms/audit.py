@@ -7,8 +7,10 @@ separate steps, so no writer waits for another (docs/audit.md):
    number, no hash, no lock on anything shared.
 2. `sequence_pending` (the sequencer) gives pending events, oldest first, their sequence
    numbers and hashes in batches, each batch in one transaction holding the chain head's
-   row lock. Each writer runs it after its commit without waiting (skipped while another
-   sequencer is at work); `manage.py sequence_audit` runs it too.
+   row lock. Each writer's commit wakes its process's sequencer thread, which chains the
+   batch a moment later (`BackgroundSequencer`; with AUDIT_SEQUENCE_DELAY_SECONDS = 0 the
+   writer runs it after its commit, skipped while another sequencer is at work);
+   `manage.py sequence_audit` runs it too.
 3. `verify_chain` checks the sequenced chain, and names events left pending longer than
    AUDIT_SEQUENCE_BOUND_SECONDS.
 

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.db.models.signals import post_save
 from django.utils import timezone
 
@@ -143,7 +143,6 @@ def _lock_learner(user) -> None:
     get_user_model().objects.select_for_update().filter(pk=user.pk).first()
 
 
-@transaction.atomic(savepoint=False)  # a refusal undoes the caller's transaction too
 def attempt_start(
     *, quiz: Quiz, user, since=None, rng: random.Random | None = None, pool=None
 ) -> tuple[Attempt, bool]:
@@ -159,7 +158,9 @@ def attempt_start(
     (an earlier certification cycle) do not count.
     The learner's row is locked, once, so concurrent starts are serialised; an open attempt
     past its time limit is closed under that lock (graded 0, it counts as used) before a new
-    one is considered.
+    one is considered. Runs in the caller's transaction (the lock needs one), without a
+    savepoint: a start that loses a race on the insert raises CONFLICT, and the caller's
+    transaction, which cannot go on after the failed insert, is rolled back with it.
     """
     _lock_learner(user)
     now = timezone.now()

@@ -26,9 +26,9 @@ CHOICE_KEYS = {"id", "text"}
 RESULT_KEYS = {"score", "passed", "correct_count", "total", "questions"}
 RESULT_QUESTION_KEYS = {"id", "correct", "explanation"}
 # A failed submit: the attempt; in one transaction (2) the training record locked, the attempt
-# closed, the score counted (its person, its count), its items and its audit event; then the
-# standing its review shows (the record, the attempts).
-SUBMIT_QUERIES = 12
+# closed, the score counted, its items, its picks and its audit event; then the standing its
+# review shows (the record, the attempts).
+SUBMIT_QUERIES = 11
 
 
 def start_url(quiz_id: int) -> str:

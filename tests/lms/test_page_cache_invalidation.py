@@ -368,6 +368,7 @@ SILENT_WRITES = {
     ("courses/progress/tally.py", "_add", "executemany"): (
         "the report's tallies, moved with the facts (whose writes renew the pages)"
     ),
+    ("courses/progress/tally.py", "attempt_scored", "execute"): "the same tallies",
     ("courses/progress/tally.py", "_refresh", "bulk_create"): "the same tallies",
     ("courses/progress/tally.py", "_refresh", "bulk_update"): "the same tallies",
     # Not querysets: dictionaries that take keyword arguments too.

@@ -18,7 +18,7 @@ from tests.helpers import complete_lessons, correct_answers, pass_module, start_
 pytestmark = pytest.mark.postgres
 
 TABLE = re.compile(r'\bFROM "(\w+)"')
-CLOSE = re.compile(r'^UPDATE "(assessments_attempt)" .* "submitted_at" IS NULL', re.S)
+CLOSE = re.compile(r'^UPDATE "(assessments_attempt)" .*"submitted_at" IS NULL', re.S)
 
 
 def _locks(queries) -> list[str]:

@@ -10,7 +10,8 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
+from django.db.models.signals import post_save
 from django.utils import timezone
 
 from assessments.drawing import draw_questions, last_served
@@ -18,38 +19,21 @@ from assessments.grading import grade, normalise_answers
 from assessments.models import Attempt, AttemptItem, AttemptPick, Quiz
 from assessments.selectors import attempts_left, counts_toward_limit
 from lms.errors import DomainError, ErrorCode
+from lms.page_cache import remembered
 from lms.sanitize import clean_html, clean_text
 
 # Submissions arriving this long after the time limit still count (network latency).
 TIME_LIMIT_GRACE = timedelta(seconds=30)
 
 
-def quiz_snapshot(
-    *, quiz: Quiz, rng: random.Random, served: Mapping[int, datetime] | None = None
-) -> list[dict]:
-    """Draw the questions for one attempt and freeze them, correct flags included.
+def question_pool(quiz: Quiz) -> list[dict]:
+    """The quiz's questions with their choices, sanitised, in pool order: read and cleaned
+    once per published revision in each worker (publishing also renews the content version
+    it is kept under: lms.page_cache.remembered), not once per attempt. Treat as read-only."""
 
-    `served`: question id -> when this learner was last served it in this certification
-    cycle; the draw prefers the others (assessments.drawing)."""
-    pool = list(quiz.questions.prefetch_related("choices").order_by("sort_order", "pk"))
-    if quiz.questions_per_attempt and quiz.questions_per_attempt < len(pool):
-        drawn = draw_questions(
-            pool, quiz.questions_per_attempt, key=lambda q: q.pk, served=served or {}, rng=rng
-        )
-        if quiz.shuffle:
-            rng.shuffle(drawn)
-        else:
-            drawn.sort(key=lambda q: (q.sort_order or 0, q.pk))
-    else:
-        drawn = pool
-        if quiz.shuffle:
-            drawn = rng.sample(pool, len(pool))
-    snapshot = []
-    for question in drawn:
-        choices = list(question.choices.all())
-        if quiz.shuffle and question.kind != "true_false":
-            rng.shuffle(choices)
-        snapshot.append(
+    def read() -> list[dict]:
+        questions = quiz.questions.prefetch_related("choices").order_by("sort_order", "pk")
+        return [
             {
                 "id": question.pk,
                 "kind": question.kind,
@@ -57,6 +41,7 @@ def quiz_snapshot(
                 "lesson_id": question.lesson_id,
                 "prompt": clean_html(question.prompt),
                 "explanation": clean_html(question.explanation),
+                "sort_order": question.sort_order,
                 "choices": [
                     {
                         "id": c.pk,
@@ -64,8 +49,49 @@ def quiz_snapshot(
                         "correct": c.is_correct,
                         "feedback": clean_text(c.feedback),
                     }
-                    for c in choices
+                    for c in question.choices.all()
                 ],
+            }
+            for question in questions
+        ]
+
+    return remembered(f"quiz-pool:{quiz.pk}:{quiz.live_revision_id}", read)
+
+
+def quiz_snapshot(
+    *,
+    quiz: Quiz,
+    rng: random.Random,
+    served: Mapping[int, datetime] | None = None,
+    pool: list[dict] | None = None,
+) -> list[dict]:
+    """Draw the questions for one attempt and freeze them, correct flags included.
+
+    `served`: question id -> when this learner was last served it in this certification
+    cycle; the draw prefers the others (assessments.drawing). `pool`: `question_pool(quiz)`,
+    if the caller has it."""
+    pool = question_pool(quiz) if pool is None else pool
+    if quiz.questions_per_attempt and quiz.questions_per_attempt < len(pool):
+        drawn = draw_questions(
+            pool, quiz.questions_per_attempt, key=lambda q: q["id"], served=served or {}, rng=rng
+        )
+        if quiz.shuffle:
+            rng.shuffle(drawn)
+        else:
+            drawn.sort(key=lambda q: (q["sort_order"] or 0, q["id"]))
+    else:
+        drawn = pool
+        if quiz.shuffle:
+            drawn = rng.sample(pool, len(pool))
+    snapshot = []
+    for question in drawn:
+        choices = list(question["choices"])
+        if quiz.shuffle and question["kind"] != "true_false":
+            rng.shuffle(choices)
+        snapshot.append(
+            {
+                **{k: v for k, v in question.items() if k != "sort_order"},
+                "choices": [dict(c) for c in choices],
             }
         )
     return snapshot
@@ -117,14 +143,14 @@ def _lock_learner(user) -> None:
     get_user_model().objects.select_for_update().filter(pk=user.pk).first()
 
 
-@transaction.atomic
 def attempt_start(
-    *, quiz: Quiz, user, since=None, rng: random.Random | None = None
+    *, quiz: Quiz, user, since=None, rng: random.Random | None = None, pool=None
 ) -> tuple[Attempt, bool]:
     """Return the learner's open attempt, or start a new one. `created` tells which.
 
     A new attempt draws the questions this learner has not been served since `since` first,
-    then those served longest ago (assessments.drawing).
+    then those served longest ago (assessments.drawing), from `pool` (`question_pool(quiz)`,
+    read here if not given).
 
     Raises DomainError(CONFLICT) when no attempts are left, a cooldown is running or the
     quiz was never published. The quiz row is the published version (drafts live in
@@ -132,7 +158,9 @@ def attempt_start(
     (an earlier certification cycle) do not count.
     The learner's row is locked, once, so concurrent starts are serialised; an open attempt
     past its time limit is closed under that lock (graded 0, it counts as used) before a new
-    one is considered.
+    one is considered. Runs in the caller's transaction (the lock needs one), without a
+    savepoint: a start that loses a race on the insert raises CONFLICT, and the caller's
+    transaction, which cannot go on after the failed insert, is rolled back with it.
     """
     _lock_learner(user)
     now = timezone.now()
@@ -161,24 +189,23 @@ def attempt_start(
         for a in attempts
         if counts_toward_limit(a.started_at, since=since)
     )
-    questions = quiz_snapshot(quiz=quiz, rng=rng or random.SystemRandom(), served=served)
+    questions = quiz_snapshot(quiz=quiz, rng=rng or random.SystemRandom(), served=served, pool=pool)
     if not questions:
         raise DomainError(ErrorCode.CONFLICT, "This quiz has no questions yet.")
     expires_at = (
         now + timedelta(minutes=quiz.time_limit_minutes) if quiz.time_limit_minutes else None
     )
-    try:
-        with transaction.atomic():
-            attempt = Attempt.objects.create(
-                quiz=quiz,
-                user=user,
-                number=len(attempts) + 1,
-                questions=questions,
-                pass_mark=quiz.pass_mark,
-                quiz_revision_id=quiz.live_revision_id,
-                started_at=now,
-                expires_at=expires_at,
-            )
+    try:  # no savepoint: the transaction is rolled back with the CONFLICT
+        attempt = Attempt.objects.create(
+            quiz=quiz,
+            user=user,
+            number=len(attempts) + 1,
+            questions=questions,
+            pass_mark=quiz.pass_mark,
+            quiz_revision_id=quiz.live_revision_id,
+            started_at=now,
+            expires_at=expires_at,
+        )
     except IntegrityError:
         raise DomainError(
             ErrorCode.CONFLICT, "Another attempt was started at the same time."
@@ -186,26 +213,44 @@ def attempt_start(
     return attempt, True
 
 
+SUBMIT_FIELDS = ("answers", "submitted_at", "correct_count", "score", "passed")
+
+
 def attempt_submit(*, attempt: Attempt, answers) -> Attempt:
     """Grade and close an attempt, once. Bad answers raise INVALID and store nothing.
 
-    Runs in the caller's transaction (select_for_update refuses to run outside one): the
-    attempt row stays locked until it ends, so concurrent submits grade it exactly once;
-    the losers get CONFLICT and the first result stands.
+    Graded from the caller's copy (its questions, pass mark and time limit never change once
+    it is started), then closed by one UPDATE that matches only an open attempt, in the
+    caller's transaction: the row lock the UPDATE takes is held until it ends, so concurrent
+    submits close it exactly once; the losers match nothing, get CONFLICT, and the first
+    result stands.
     """
-    locked = Attempt.objects.select_for_update().get(pk=attempt.pk)
-    if locked.is_submitted:
+    if attempt.is_submitted:
         raise DomainError(ErrorCode.CONFLICT, "This attempt has already been submitted.")
     now = timezone.now()
-    if locked.expires_at and now > locked.expires_at + TIME_LIMIT_GRACE:
+    if attempt.expires_at and now > attempt.expires_at + TIME_LIMIT_GRACE:
         raise DomainError(ErrorCode.CONFLICT, "The time limit for this attempt has passed.")
-    chosen = normalise_answers(locked.questions, answers)
-    result = grade(locked.questions, chosen, locked.pass_mark)
-    locked.answers = {str(q): sorted(c) for q, c in chosen.items()}
-    locked.submitted_at = now
-    locked.correct_count = result.correct_count
-    locked.score = result.score
-    locked.passed = result.passed
-    locked.save(update_fields=["answers", "submitted_at", "correct_count", "score", "passed"])
-    record_items(locked)
-    return locked
+    chosen = normalise_answers(attempt.questions, answers)
+    result = grade(attempt.questions, chosen, attempt.pass_mark)
+    closed = {
+        "answers": {str(q): sorted(c) for q, c in chosen.items()},
+        "submitted_at": now,
+        "correct_count": result.correct_count,
+        "score": result.score,
+        "passed": result.passed,
+    }
+    if not Attempt.objects.filter(pk=attempt.pk, submitted_at__isnull=True).update(**closed):
+        raise DomainError(ErrorCode.CONFLICT, "This attempt has already been submitted.")
+    for name, value in closed.items():
+        setattr(attempt, name, value)
+    # What a save would have told its receivers (the report's score counts, the page cache).
+    post_save.send(
+        sender=Attempt,
+        instance=attempt,
+        created=False,
+        update_fields=frozenset(SUBMIT_FIELDS),
+        raw=False,
+        using=Attempt.objects.db,
+    )
+    record_items(attempt)
+    return attempt

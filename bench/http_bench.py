@@ -53,8 +53,8 @@ ENDPOINTS = [
     ("verify", "certificate verification, public", "floor", 0.8),
     ("lesson", "lesson page, signed in", "signed_in_floor", 0.8),
     ("my_training", "My training", "signed_in_floor", 0.6),
-    ("attempt_start", "quiz attempt start (API)", "signed_in_floor", None),
-    ("attempt_submit", "quiz attempt submit (API)", "signed_in_floor", 0.3),
+    ("attempt_start", "quiz attempt start (API)", "write_floor", 0.3),  # issue 18
+    ("attempt_submit", "quiz attempt submit (API)", "write_floor", 0.5),
     ("certificate_pdf", "certificate PDF", "signed_in_floor", None),
     ("report", "report page, agency of 5,000", "signed_in_floor", 0.3),
     ("csv", "report CSV, 50,000 rows", "signed_in_floor", None),
@@ -149,7 +149,8 @@ def print_table(result: dict, args: Namespace) -> None:
             goal = f"≥ {target:.2f} {'ok' if ratio >= target else 'MISSED'}"
         if key == "certificate_pdf":
             goal = f"p50 < {PDF_MEDIAN_MS} ms {'ok' if row['p50'] < PDF_MEDIAN_MS else 'MISSED'}"
-        floor_name = {"floor": "anon", "signed_in_floor": "signed-in"}.get(floor, "")
+        floor_name = {"floor": "anon", "signed_in_floor": "signed-in", "write_floor": "write"}
+        floor_name = floor_name.get(floor, "")
         table.append(
             (
                 label,
@@ -442,9 +443,15 @@ class Fixtures:
             response = client.post(WRITE_FLOOR_PATH)
         assert response.status_code == 200, response.status_code
         counts["write_floor"] = str(len(captured))
+        module = self.modules[-1]
+        # A worker under load has served this quiz before: what every learner shares (the
+        # quiz's questions, the module's lessons) is kept; this learner is new to it.
+        _, warm = self.attempt_learners[-2]
+        Client(HTTP_AUTHORIZATION=f"Token {warm}").post(
+            f"/api/v1/quizzes/{module.quiz_id}/attempts/"
+        )
         user, token = self.attempt_learners[-1]
         client = Client(HTTP_AUTHORIZATION=f"Token {token}")
-        module = self.modules[-1]
         with CaptureQueriesContext(connection) as captured:
             response = client.post(f"/api/v1/quizzes/{module.quiz_id}/attempts/")
         assert response.status_code == 201, response.content

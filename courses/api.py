@@ -99,8 +99,7 @@ class AttemptSubmitView(APIView):
     )
     def post(self, request, attempt_id: int):
         person = require_person(request.user)
-        mine = Attempt.objects.filter(user=request.user).only("pk", "quiz_id", "user_id")
-        attempt = get_object_or_404(mine, pk=attempt_id)  # read in full once locked
+        attempt = get_object_or_404(Attempt.objects.filter(user=request.user), pk=attempt_id)
         module = visible_module_for_quiz(request.user, attempt.quiz_id)
         if module is None:
             raise DomainError(ErrorCode.NOT_FOUND, "No such attempt.")

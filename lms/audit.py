@@ -7,8 +7,10 @@ separate steps, so no writer waits for another (docs/audit.md):
    number, no hash, no lock on anything shared.
 2. `sequence_pending` (the sequencer) gives pending events, oldest first, their sequence
    numbers and hashes in batches, each batch in one transaction holding the chain head's
-   row lock. Each writer runs it after its commit without waiting (skipped while another
-   sequencer is at work); `manage.py sequence_audit` runs it too.
+   row lock. Each writer's commit wakes its process's sequencer thread, which chains the
+   batch a moment later (`BackgroundSequencer`; with AUDIT_SEQUENCE_DELAY_SECONDS = 0 the
+   writer runs it after its commit, skipped while another sequencer is at work);
+   `manage.py sequence_audit` runs it too.
 3. `verify_chain` checks the sequenced chain, and names events left pending longer than
    AUDIT_SEQUENCE_BOUND_SECONDS.
 
@@ -16,9 +18,13 @@ Each sequenced event's hash is SHA-256 over its own fields, its sequence number 
 previous event's hash.
 """
 
+import atexit
 import hashlib
 import json
 import logging
+import os
+import threading
+import time
 from collections.abc import Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -27,7 +33,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_ipv46_address
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connections, transaction
 from django.utils import timezone
 
 from lms.models import AuditChainHead, AuditEvent
@@ -195,13 +201,83 @@ def _stored_ip(address: str | None) -> str | None:
 
 
 def _sequence_after_commit() -> None:
-    """Run by a writer once its transaction has committed: chain what is waiting, never
-    blocking (another sequencer at work means the batch is in hand) and never failing the
-    request (what is not chained now stays pending and is chained by the next one)."""
+    """Run once a writer's transaction has committed: chain what is waiting, never blocking
+    (another sequencer at work means the batch is in hand) and never failing the request
+    (what is not chained now stays pending and is chained by the next one). With
+    AUDIT_SEQUENCE_DELAY_SECONDS above 0 the writer only wakes this process's sequencer
+    thread, which chains everything the process's writers committed meanwhile in one batch."""
+    if sequence_delay() > 0:
+        _background.wake()
+        return
     try:
         sequence_pending(wait=False)
     except DatabaseError:
         logger.warning("Audit sequencing failed; events stay pending", exc_info=True)
+
+
+def sequence_delay() -> float:
+    """Seconds a process's sequencer waits after a writer's commit to gather a batch; 0 runs
+    the sequencer in the writer's request, after its commit."""
+    return float(getattr(settings, "AUDIT_SEQUENCE_DELAY_SECONDS", 0))
+
+
+class BackgroundSequencer:
+    """One thread per process that chains pending events off the request path: a writer's
+    commit wakes it (no I/O in the request); it waits `sequence_delay()` so that the writers
+    of that moment form one batch, then runs `sequence_pending` in its own connection,
+    waiting for the chain head if another process's sequencer holds it. Started on the
+    first wake in each process (after a server forks its workers); a daemon, so it never
+    holds the process up, and the process chains what is left as it exits. An event whose
+    process is killed before the run stays pending until the next run of any process or
+    `manage.py sequence_audit` (docs/audit.md, the window)."""
+
+    def __init__(self):
+        self._woken = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._pid: int | None = None
+        self._start = threading.Lock()
+
+    def wake(self) -> None:
+        if not self._running():
+            with self._start:
+                if not self._running():
+                    self._woken = threading.Event()
+                    self._thread = threading.Thread(
+                        target=self._run, name="audit-sequencer", daemon=True
+                    )
+                    self._pid = os.getpid()
+                    self._thread.start()
+                    atexit.unregister(self._flush)  # once per process
+                    atexit.register(self._flush)
+        self._woken.set()
+
+    @staticmethod
+    def _flush() -> None:
+        """At the process's exit (a server's worker stopping, a management command ending):
+        chain what its writers left pending rather than leave it for the next process."""
+        try:
+            sequence_pending(wait=True)
+        except Exception:
+            logger.warning("Audit sequencing at exit failed; events stay pending", exc_info=True)
+
+    def _running(self) -> bool:
+        return self._pid == os.getpid() and self._thread is not None and self._thread.is_alive()
+
+    def _run(self) -> None:
+        woken = self._woken
+        while True:
+            woken.wait()
+            time.sleep(sequence_delay())
+            woken.clear()  # a commit from here on wakes the next run
+            try:
+                sequence_pending(wait=True)
+            except Exception:  # the thread must outlive any failure: its events stay pending
+                logger.warning("Audit sequencing failed; events stay pending", exc_info=True)
+                connections.close_all()  # a fresh connection for the next run
+                woken.set()  # and try again after the delay
+
+
+_background = BackgroundSequencer()
 
 
 def _sequence_after_this_transaction() -> None:

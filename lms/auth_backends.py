@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
+from django.core.exceptions import ObjectDoesNotExist
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework.authentication import TokenAuthentication
@@ -15,13 +16,16 @@ from rest_framework.exceptions import AuthenticationFailed
 from lms.page_cache import remembered
 
 
-def load_user(user_id):
+def load_user(user_id, *, loaded=None):
     """The user with their Person (none for staff without one), from this worker's memory:
     every change to the account, the person, their groups or units renews the account
-    version it is kept under (lms.page_cache.remembered)."""
+    version it is kept under (lms.page_cache.remembered). `loaded`: the user, read with their
+    person just now by the caller, kept on a miss instead of being read again."""
     users = get_user_model()._default_manager.select_related("person")
     return remembered(
-        f"account:{user_id}", lambda: users.filter(pk=user_id).first(), user_id=user_id
+        f"account:{user_id}",
+        lambda: loaded if loaded is not None else users.filter(pk=user_id).first(),
+        user_id=user_id,
     )
 
 
@@ -39,6 +43,14 @@ def token_expires_at(created: datetime) -> datetime:
     return created + timedelta(hours=settings.API_TOKEN_HOURS)
 
 
+def _mfa(token) -> bool | None:
+    """Whether the token was issued with a one-time code (None: no verification row)."""
+    try:
+        return token.verification.mfa
+    except ObjectDoesNotExist:
+        return None
+
+
 class CachedTokenAuthentication(TokenAuthentication):
     """DRF's token authentication without a query, refusing expired tokens. A key's user id is
     kept under the content version (a key never changes hands), the token's issue time and
@@ -49,17 +61,29 @@ class CachedTokenAuthentication(TokenAuthentication):
     def authenticate_credentials(self, key):
         digest = hashlib.sha256(key.encode()).hexdigest()
         tokens = Token.objects.filter(key=key)
-        user_id = remembered(
-            f"token:{digest}", lambda: tokens.values_list("user_id", flat=True).first()
-        )
+        read = []  # a token this worker has not seen: read once with its user and person
+
+        def token_user_id():
+            token = tokens.select_related("user__person", "verification").first()
+            read.append(token)
+            return token.user_id if token else None
+
+        user_id = remembered(f"token:{digest}", token_user_id)
+        token = read[0] if read else None
         issued = None
         if user_id is not None:
             issued = remembered(
                 f"token-issued:{digest}",
-                lambda: tokens.values_list("created", "verification__mfa").first(),
+                lambda: (
+                    (token.created, _mfa(token))
+                    if token is not None
+                    else tokens.values_list("created", "verification__mfa").first()
+                ),
                 user_id=user_id,
             )
-        user = load_user(user_id) if issued is not None else None
+        user = None
+        if issued is not None:
+            user = load_user(user_id, loaded=token.user if token is not None else None)
         if user is None:
             raise AuthenticationFailed(_("Invalid token."))
         if not user.is_active:

@@ -18,6 +18,7 @@ submit locks the record, the attempt and the standing once each (tests/courses/t
 """
 
 from django.db import transaction
+from django.db.models import Count, Exists, OuterRef, Subquery
 from django.utils import timezone
 
 from assessments import services as quiz_services
@@ -38,7 +39,7 @@ from courses.progress.selectors import assignments_for, curriculum_of, live_modu
 from lms.audit import Action, record_event
 from lms.errors import DomainError, ErrorCode
 from lms.models import Person
-from lms.page_cache import content_changed
+from lms.page_cache import content_changed, remembered
 
 
 def _audit(action: str, *, person: Person, obj, data: dict | None = None) -> None:
@@ -64,12 +65,38 @@ def training_record(*, person: Person, curriculum: CurriculumPage) -> TrainingRe
     return record
 
 
+def _module_lesson_ids(module: ModulePage) -> list[int]:
+    """The module's live lessons, kept in the worker until content changes."""
+    return remembered(
+        f"module-lessons:{module.pk}",
+        lambda: list(LessonPage.objects.live().child_of(module).values_list("pk", flat=True)),
+    )
+
+
 def _module_lessons_done(*, person: Person, module: ModulePage, cycle: int) -> bool:
-    lesson_ids = list(LessonPage.objects.live().child_of(module).values_list("pk", flat=True))
+    lesson_ids = _module_lesson_ids(module)
     done = LessonProgress.objects.filter(
         person=person, lesson_id__in=lesson_ids, cycle=cycle
     ).count()
     return done >= len(lesson_ids)
+
+
+def _module_standing(*, person: Person, module: ModulePage, cycle: int) -> tuple[bool, bool]:
+    """Whether the person has completed the module in this cycle, and read all its lessons:
+    one query."""
+    lesson_ids = _module_lesson_ids(module)
+    in_cycle = {"person": OuterRef("pk"), "cycle": cycle}
+    read = LessonProgress.objects.filter(**in_cycle, lesson_id__in=lesson_ids)
+    completed, done = (
+        Person.objects.filter(pk=person.pk)
+        .annotate(
+            completed=Exists(ModuleCompletion.objects.filter(**in_cycle, module=module)),
+            done=Subquery(read.order_by().values("person").annotate(n=Count("pk")).values("n")[:1]),
+        )
+        .values_list("completed", "done")
+        .get()
+    )
+    return bool(completed), (done or 0) >= len(lesson_ids)
 
 
 def _mark_started(record: TrainingRecord) -> bool:
@@ -113,22 +140,32 @@ def lesson_complete(*, person: Person, lesson: LessonPage) -> tuple[LessonProgre
     return progress, created
 
 
-@transaction.atomic
 def module_quiz_start(*, person: Person, module: ModulePage) -> tuple[Attempt, bool]:
     """Start (or resume) the module's quiz; locked until every lesson is complete, and closed
     once passed in this cycle."""
     if module.quiz_id is None:
         raise DomainError(ErrorCode.NOT_FOUND, "This module has no quiz.")
     curriculum = curriculum_of(module)
+    # What the worker keeps (`remembered`) is read before the transaction, which keeps nothing.
+    _module_lesson_ids(module)
+    pool = quiz_services.question_pool(module.quiz)
+    with transaction.atomic():
+        return _module_quiz_start(person=person, module=module, curriculum=curriculum, pool=pool)
+
+
+def _module_quiz_start(
+    *, person: Person, module: ModulePage, curriculum, pool
+) -> tuple[Attempt, bool]:
     record = training_record(person=person, curriculum=curriculum)
-    if ModuleCompletion.objects.filter(person=person, module=module, cycle=record.cycle).exists():
+    passed, lessons_done = _module_standing(person=person, module=module, cycle=record.cycle)
+    if passed:
         raise DomainError(ErrorCode.CONFLICT, "You have already passed this module's quiz.")
-    if not _module_lessons_done(person=person, module=module, cycle=record.cycle):
+    if not lessons_done:
         raise DomainError(
             ErrorCode.CONFLICT, "Complete every lesson in this module before taking its quiz."
         )
     attempt, created = quiz_services.attempt_start(
-        quiz=module.quiz, user=person.user, since=record.cycle_started_at
+        quiz=module.quiz, user=person.user, since=record.cycle_started_at, pool=pool
     )
     if created:
         _audit(Action.ATTEMPT_STARTED, person=person, obj=attempt, data={"module": module.pk})

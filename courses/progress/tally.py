@@ -275,16 +275,20 @@ def _score_deltas(user_ids: Iterable[int], person: dict | None, sign: int) -> Co
 
 
 def attempt_scored(attempt: Attempt) -> None:
-    """Count a submitted attempt under its learner's agency, unit and category."""
-    person = (
-        Person.objects.filter(user_id=attempt.user_id)
-        .values("agency_id", "unit_id", category=F("personnel_category"))
-        .first()
-    )
-    if person is None or attempt.score is None:
+    """Count a submitted attempt under its learner's agency, unit and category: one
+    statement, which reads the learner's placement as it counts (none: nothing counted)."""
+    if attempt.score is None:
         return
-    key = (person["agency_id"], attempt.quiz_id, person["unit_id"] or 0, person["category"])
-    add_scores(Counter({(*key, attempt.score): 1}))
+    table, person = ScoreCount._meta.db_table, Person._meta.db_table
+    columns = ", ".join((*SCORE_KEY, "n"))
+    sql = (
+        f"INSERT INTO {table} ({columns}) "  # noqa: S608 (names are ours)
+        f"SELECT agency_id, %s, COALESCE(unit_id, 0), personnel_category, %s, 1 "
+        f"FROM {person} WHERE user_id = %s "
+        f"ON CONFLICT ({', '.join(SCORE_KEY)}) DO UPDATE SET n = {table}.n + excluded.n"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [attempt.quiz_id, attempt.score, attempt.user_id])
 
 
 def person_moved(*, user_id: int, before: dict | None, after: dict | None) -> None:

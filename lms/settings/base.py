@@ -244,9 +244,13 @@ CREDENTIALS_ISSUER_NAME = os.environ.get("CREDENTIALS_ISSUER_NAME", WAGTAIL_SITE
 SURVEY_MIN_GROUP_SIZE = max(int(os.environ.get("SURVEY_MIN_GROUP_SIZE", "5")), 1)
 
 # The audit trail (docs/audit.md): events are inserted pending and chained in batches by the
-# sequencer (after each writer's commit, and `manage.py sequence_audit`); `verify_audit` fails
+# sequencer (woken by each writer's commit, and `manage.py sequence_audit`); `verify_audit` fails
 # on any event left pending longer than this many seconds.
 AUDIT_SEQUENCE_BOUND_SECONDS = float(os.environ.get("AUDIT_SEQUENCE_BOUND_SECONDS", "5"))
+# A writer's commit wakes its process's sequencer thread, which chains after this many seconds
+# whatever the process's writers committed meanwhile, in one transaction; 0 chains in the
+# writer's request, after its commit (an extra transaction per write).
+AUDIT_SEQUENCE_DELAY_SECONDS = float(os.environ.get("AUDIT_SEQUENCE_DELAY_SECONDS", "0.2"))
 
 
 # --- Security (SECURITY.md) --------------------------------------------------------------

@@ -10,6 +10,9 @@ DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = BASE_DIR / ".test-media"  # noqa: F405
+# The sequencer runs in the writer's thread after its commit, so a test sees its events chained
+# (tests/lms/test_audit_sequencer.py runs the background thread itself).
+AUDIT_SEQUENCE_DELAY_SECONDS = 0
 # Nothing outlives a test: page cache tests (tests/lms/conftest.py page_cache_on) turn it on.
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},

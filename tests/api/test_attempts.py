@@ -3,13 +3,15 @@
 from datetime import datetime, timedelta
 
 import pytest
+from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from assessments.models import Attempt
+from assessments.models import Attempt, QuestionKind
 from courses.models import Certificate, ModuleCompletion
-from tests.factories import PersonFactory, make_quiz
+from lms.page_cache import content_changed
+from tests.factories import PersonFactory, add_question, make_quiz
 from tests.helpers import (
     complete_lessons,
     correct_answers,
@@ -23,6 +25,10 @@ QUESTION_KEYS = {"id", "kind", "prompt", "choices"}
 CHOICE_KEYS = {"id", "text"}
 RESULT_KEYS = {"score", "passed", "correct_count", "total", "questions"}
 RESULT_QUESTION_KEYS = {"id", "correct", "explanation"}
+# A failed submit: the attempt; in one transaction (2) the training record locked, the attempt
+# closed, the score counted, its items, its picks and its audit event; then the standing its
+# review shows (the record, the attempts).
+SUBMIT_QUERIES = 11
 
 
 def start_url(quiz_id: int) -> str:
@@ -449,3 +455,47 @@ def test_submit_queries_do_not_grow_with_the_curriculum_or_anyones_progress(
     grow(curriculum, learner, modules=3, lessons=4)  # lessons, completions, attempts, certificate
     assert len(curriculum.modules) == 5
     assert [submit_queries(False), submit_queries(True)] == small
+
+
+def test_start_and_submit_queries_as_a_server_worker_counts_them(
+    api_for, agency_a, curriculum, shared_cache_on
+):
+    """A worker that has served the quiz before keeps what every learner shares (the quiz's
+    questions, the module's lessons, the curriculum); a learner it has not seen costs their
+    token with account and person in one query, and their curricula in another. A start is at
+    most 10 statements (transaction included), a failed submit a fixed number, the same for
+    every attempt and whatever the number of questions."""
+    for alias in ("default", "memo"):
+        caches[alias].clear()
+    module = curriculum.modules[0]
+
+    def learner_api():
+        person = PersonFactory(agency=agency_a)
+        complete_lessons(person, module)
+        return api_for(person.user)
+
+    def counted(api, path, body=None):
+        with CaptureQueriesContext(connection) as queries:
+            response = api.post(path, body, format="json")
+        assert response.status_code in (200, 201), response.content
+        return response.json(), len(queries)
+
+    def attempt(api):
+        served, starting = counted(api, start_url(module.quiz.pk))
+        answers = wrong_answers(served["questions"])
+        result, submitting = counted(api, submit_url(served["id"]), {"answers": answers})
+        assert result["passed"] is False
+        return starting, submitting
+
+    attempt(learner_api())  # the worker's first: it reads and keeps what learners share
+    api = learner_api()
+    first_start, first_submit = attempt(api)
+    second_start, second_submit = attempt(api)
+
+    assert first_start <= 10
+    assert second_start <= first_start  # the learner is known by now
+    assert second_submit == first_submit == SUBMIT_QUERIES
+    for _ in range(5):
+        add_question(module.quiz, QuestionKind.SINGLE, [True, False, False])
+    content_changed()  # as publishing the quiz does
+    assert attempt(learner_api())[1] == SUBMIT_QUERIES

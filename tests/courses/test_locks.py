@@ -18,15 +18,20 @@ from tests.helpers import complete_lessons, correct_answers, pass_module, start_
 pytestmark = pytest.mark.postgres
 
 TABLE = re.compile(r'\bFROM "(\w+)"')
+CLOSE = re.compile(r'^UPDATE "(assessments_attempt)" .*"submitted_at" IS NULL', re.S)
 
 
 def _locks(queries) -> list[str]:
-    """The table of each SELECT ... FOR UPDATE, in the order they ran."""
-    return [
-        TABLE.search(q["sql"]).group(1)
-        for q in queries
-        if q["sql"].startswith("SELECT") and "FOR UPDATE" in q["sql"]
-    ]
+    """The table of each SELECT ... FOR UPDATE, and the attempt's conditional UPDATE that
+    closes it (it locks the open attempt's row: assessments.services.attempt_submit), in
+    the order they ran."""
+    locks = []
+    for q in queries:
+        if q["sql"].startswith("SELECT") and "FOR UPDATE" in q["sql"]:
+            locks.append(TABLE.search(q["sql"]).group(1))
+        elif closing := CLOSE.match(q["sql"]):
+            locks.append(closing.group(1))
+    return locks
 
 
 @pytest.fixture

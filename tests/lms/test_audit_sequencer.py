@@ -3,12 +3,13 @@ in batches by `sequence_pending`, run after each writer's commit and by `sequenc
 Nothing is chained twice or skipped, a crash before chaining loses nothing, and verify_audit
 names events left pending longer than the bound. docs/audit.md describes the window."""
 
+import time
 from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import DatabaseError
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from lms import audit
@@ -195,3 +196,38 @@ def test_a_missing_chain_head_is_made_by_the_sequencer():
     assert chained_in_order() == [(1, events[0].pk), (2, events[1].pk)]
     assert AuditEvent.objects.get(pk=events[0].pk).prev_hash == audit.GENESIS_HASH
     assert list(verify_chain()) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_a_delay_a_commit_wakes_the_background_sequencer_which_chains_the_batch(settings):
+    """The production setting: the writer's request does no sequencing of its own; the
+    process's sequencer thread chains everything committed meanwhile, within the bound."""
+    settings.AUDIT_SEQUENCE_DELAY_SECONDS = 0.05
+    sequence_pending()
+    with transaction.atomic():
+        first = record_event(action=Action.SIGN_IN, data={"n": 1})
+    with transaction.atomic():
+        second = record_event(action=Action.SIGN_IN, data={"n": 2})
+
+    ids = [first.pk, second.pk]
+    deadline = time.monotonic() + settings.AUDIT_SEQUENCE_BOUND_SECONDS
+    while AuditEvent.objects.filter(pk__in=ids, seq=None).exists():
+        assert time.monotonic() < deadline, "still pending after the bound"
+        time.sleep(0.02)
+
+    assert [seq for seq, _ in chained_in_order()[-2:]] == sorted(
+        AuditEvent.objects.filter(pk__in=ids).values_list("seq", flat=True)
+    )
+    assert list(verify_chain()) == []
+
+
+def test_with_a_delay_the_writer_only_wakes_the_thread(settings, monkeypatch):
+    """No query in the request: the wake is all a commit costs."""
+    settings.AUDIT_SEQUENCE_DELAY_SECONDS = 0.05
+    woken = []
+    monkeypatch.setattr(audit._background, "wake", lambda: woken.append(True))
+    monkeypatch.setattr(audit, "sequence_pending", lambda **kwargs: pytest.fail("ran inline"))
+
+    audit._sequence_after_commit()
+
+    assert woken == [True]

@@ -318,6 +318,10 @@ def test_a_rolled_back_write_renews_nothing(learner, curriculum, agency_a, agenc
 
 # (file, enclosing function, method): why every cached page stays right.
 SILENT_WRITES = {
+    ("assessments/services.py", "attempt_submit", "update"): (
+        "closes an open attempt by one conditional UPDATE, then sends the post_save a save "
+        "would have sent (the learner's pages and the report's score counts renew as before)"
+    ),
     ("assessments/services.py", "record_items", "bulk_create"): (
         "item-analysis rows, shown on no cached page (the report is not cached)"
     ),
@@ -364,6 +368,7 @@ SILENT_WRITES = {
     ("courses/progress/tally.py", "_add", "executemany"): (
         "the report's tallies, moved with the facts (whose writes renew the pages)"
     ),
+    ("courses/progress/tally.py", "attempt_scored", "execute"): "the same tallies",
     ("courses/progress/tally.py", "_refresh", "bulk_create"): "the same tallies",
     ("courses/progress/tally.py", "_refresh", "bulk_update"): "the same tallies",
     # Not querysets: dictionaries that take keyword arguments too.

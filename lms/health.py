@@ -21,7 +21,7 @@ from django.core.cache import caches
 from django.core.cache.backends.dummy import DummyCache
 from django.core.cache.backends.locmem import LocMemCache
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django_tasks import task_backends
 from django_tasks_db import DatabaseBackend
 
@@ -105,8 +105,11 @@ class ProbeMiddleware:
 
     def __call__(self, request):
         probe = PROBES.get(request.path_info)
-        if probe is None or request.method not in ("GET", "HEAD"):
+        if probe is None:
             return self.get_response(request)
-        response = probe(request)
+        if request.method in ("GET", "HEAD"):
+            response = probe(request)
+        else:
+            response = HttpResponseNotAllowed(["GET", "HEAD"])
         response["Cache-Control"] = "no-store"
         return response

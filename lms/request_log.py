@@ -9,8 +9,9 @@ puts it on every log record written meanwhile; `JsonFormatter` writes a record a
 
 With settings.LOG_ACCESS, the same middleware writes one access line per request (logger
 `lms.access`, INFO): method, path without its query string, status, duration in ms, view name,
-user id or null, request id. Nothing else of the request: no query string, header or body, so
-no password, token or reset link reaches the log. Probes that succeed (/healthz, /readyz,
+user id or null, request id. Nothing else of the request: no query string, header or body, and
+a password reset link's path is written as its route, so no password, token or reset link
+reaches the log. Probes that succeed (/healthz, /readyz,
 /metrics: lms.health) are left out; a failing one is logged.
 
 `logging_config(json=..., mail_admins=...)` is the settings' LOGGING: errors of requests
@@ -33,6 +34,7 @@ from background.context import request_id as _current
 
 HEADER = "X-Request-ID"
 _WELL_FORMED = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{7,127}")
+SECRET_URL_KWARGS = frozenset({"token", "uidb64"})  # password reset links: logged as the route
 QUIET_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})  # logged only when they fail
 access_logger = logging.getLogger("lms.access")
 
@@ -84,16 +86,26 @@ def user_id(request) -> int | None:
     return user.pk if user.is_authenticated else None
 
 
+def loggable_path(request) -> str:
+    """The path, without the query string; a path that carries a secret (a password reset
+    link) as its route instead, e.g. "/accounts/password/reset/<uidb64>/<token>/"."""
+    match = getattr(request, "resolver_match", None)
+    if match is not None and SECRET_URL_KWARGS & set(match.kwargs):
+        return "/" + match.route
+    return request.path
+
+
 def log_access(request, response, seconds: float) -> None:
+    path = loggable_path(request)
     access_logger.info(
         "%s %s %s",
         request.method,
-        request.path,
+        path,
         response.status_code,
         extra={
             "access": {
                 "method": request.method,
-                "path": request.path,
+                "path": path,
                 "status": response.status_code,
                 "duration_ms": round(seconds * 1000, 2),
                 "view": view_name(request, response),
@@ -130,7 +142,7 @@ class JsonFormatter(logging.Formatter):
         request = getattr(record, "request", None)
         if request is not None and hasattr(request, "path"):
             entry["method"] = request.method
-            entry["path"] = request.path
+            entry["path"] = loggable_path(request)
         if (status := getattr(record, "status_code", None)) is not None:
             entry["status"] = status
         if record.exc_info and record.exc_info[0] is not None:

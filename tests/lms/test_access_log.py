@@ -2,23 +2,16 @@
 status, duration, view name, user id, request id; never a password, a token, a query string
 or a body."""
 
-import pytest
 from django.contrib.auth.tokens import default_token_generator
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from tests.factories import PASSWORD
-from tests.lms.test_request_log import lines, production_log  # noqa: F401 (a fixture)
+from tests.lms.test_request_log import lines
 
 
 def access_lines(stream) -> list[dict]:
     return [line for line in lines(stream) if line["logger"] == "lms.access"]
-
-
-@pytest.fixture
-def access_log(settings, production_log):  # noqa: F811
-    settings.LOG_ACCESS = True
-    return production_log
 
 
 def test_a_signed_in_request_writes_one_line_with_its_user_view_and_id(
@@ -65,7 +58,7 @@ def test_no_password_query_string_or_reset_token_reaches_the_log(client, learner
     assert reset["view"] == "password_reset_confirm"
 
 
-def test_without_log_access_nothing_is_written(client, db, production_log):  # noqa: F811
+def test_without_log_access_nothing_is_written(client, db, production_log):
     client.get("/accounts/login/")
 
     assert access_lines(production_log) == []

@@ -8,7 +8,6 @@ import pytest
 from django.db import connection
 
 from tests.lms.test_access_log import access_lines
-from tests.lms.test_request_log import production_log  # noqa: F401 (a fixture)
 
 REDIS = {"BACKEND": "django.core.cache.backends.redis.RedisCache"}
 
@@ -90,16 +89,15 @@ def test_readyz_fails_naming_the_database_when_it_is_unreachable_and_recovers(cl
 
 
 def test_probes_are_not_logged_when_they_succeed_and_are_when_they_fail(
-    client, db, settings, production_log
+    client, db, settings, access_log
 ):
-    settings.LOG_ACCESS = True
     client.get("/healthz")
     client.get("/readyz")
     location = f"redis://127.0.0.1:{closed_port()}/0"
     settings.CACHES = {**settings.CACHES, "shared": {**REDIS, "LOCATION": location}}
     client.get("/readyz")
 
-    assert [(line["path"], line["status"]) for line in access_lines(production_log)] == [
+    assert [(line["path"], line["status"]) for line in access_lines(access_log)] == [
         ("/readyz", 503)
     ]
 

@@ -2,7 +2,11 @@
 by view, method and status class; the task queue, the audit sequencer and the xAPI outbox,
 read from the database at each scrape."""
 
+import os
+import subprocess
+import sys
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -14,6 +18,7 @@ from lms.models import AuditEvent
 from tests.background import sample_tasks
 from xapi.models import DeliveryStatus, OutboxStatement
 
+REPO = Path(__file__).resolve().parents[2]
 TOKEN = "scrape-token-for-tests"
 
 
@@ -135,3 +140,43 @@ def test_the_xapi_outbox_backlog(db, scrape):
     assert metrics[backlog] == 2
     assert 600 <= metrics[oldest] < 630
     assert metrics[("commonground_metrics_database_up", ())] == 1
+
+
+WORKER = """
+import sys
+import django
+django.setup()
+from django.test import Client
+client = Client(raise_request_exception=False)
+for _ in range(int(sys.argv[1])):
+    client.get("/accounts/login/", HTTP_HOST="127.0.0.1")
+"""
+
+
+def test_with_a_multiprocess_directory_a_scrape_adds_up_every_workers_requests(
+    db, scrape, tmp_path, monkeypatch
+):
+    """Gunicorn's workers are processes: two processes serve 2 and 3 requests and exit; a
+    scrape from a third (this one) counts all 5, as any worker's scrape would."""
+    env = {
+        **{k: v for k, v in os.environ.items() if k != "DATABASE_URL"},
+        "DJANGO_SETTINGS_MODULE": "lms.settings.test",
+        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'unused.sqlite3'}",
+    }
+    workers = [
+        subprocess.Popen([sys.executable, "-c", WORKER, str(n)], cwd=REPO, env=env)  # noqa: S603
+        for n in (2, 3)
+    ]
+    assert [worker.wait(timeout=120) for worker in workers] == [0, 0]
+    assert len(list(tmp_path.glob("histogram_*.db"))) == 2, "one file per process"
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
+
+    metrics = scrape()
+
+    served = [
+        value
+        for (name, labels), value in metrics.items()
+        if name == "commonground_request_duration_seconds_count" and ("view", "login") in labels
+    ]
+    assert sum(served) == 5

@@ -184,9 +184,12 @@ class RequestMetricsMiddleware:
         started = time.perf_counter()
         response = self.get_response(request)
         if request.path_info not in QUIET_PATHS:
-            REQUEST_SECONDS.labels(
-                view_name(request, response),
-                request.method if request.method in METHODS else "other",
-                f"{response.status_code // 100}xx",
-            ).observe(time.perf_counter() - started)
+            try:
+                REQUEST_SECONDS.labels(
+                    view_name(request, response),
+                    request.method if request.method in METHODS else "other",
+                    f"{response.status_code // 100}xx",
+                ).observe(time.perf_counter() - started)
+            except OSError:  # PROMETHEUS_MULTIPROC_DIR missing or full: never fail a request
+                logger.warning("Metrics: the request was not counted", exc_info=True)
         return response

@@ -41,6 +41,10 @@ METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
 # Seconds: from a cached page (~1 ms) to a slow report; the alert threshold (docs) is 1 s.
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
 
+if MULTIPROC_DIR := os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    # Made if missing, e.g. a subdirectory of the service's RuntimeDirectory (new at each start).
+    os.makedirs(MULTIPROC_DIR, mode=0o700, exist_ok=True)
+
 REQUEST_SECONDS = Histogram(
     f"{PREFIX}_request_duration_seconds",
     "Time to answer a request, by view name, method and status class.",
@@ -148,7 +152,7 @@ class DatabaseCollector:
 
 def scrape_registry() -> CollectorRegistry:
     registry = CollectorRegistry()
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):  # read now: tests set it after import
         MultiProcessCollector(registry)
     else:
         registry.register(REQUEST_SECONDS)

@@ -68,7 +68,7 @@ def view_name(request, response) -> str:
     answered before any view: "page_cache" (lms.page_cache), "static" (WhiteNoise), "none"
     (no route, a refused host). Few values, so that it can label metrics."""
     if (match := getattr(request, "resolver_match", None)) is not None:
-        return match.view_name or match._func_path
+        return match.view_name  # the URL name, else the view's dotted path
     if getattr(response, "page_cache_hit", False):
         return "page_cache"
     if request.path_info.startswith(settings.STATIC_URL):

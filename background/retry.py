@@ -8,6 +8,9 @@ backend records this attempt as failed with its traceback: every attempt is a ro
 table with its number in its arguments, the next one's `run_after` is the backoff. After the
 last attempt the task stays failed in that table, arguments and traceback kept.
 
+The task carries the id of the request that queued it (`background.context`): the wrapper
+runs the function under that id, and a retry keeps it.
+
 Tasks must be safe to run twice: an attempt can be cut short after part of its work (a
 worker killed mid-task runs it again: `background.worker`), and a retry follows any error.
 """
@@ -18,7 +21,8 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from django.utils import timezone
-from django_tasks import task
+
+from background.context import RequestTask, bound_request_id
 
 logger = logging.getLogger(__name__)
 
@@ -41,42 +45,43 @@ def retrying_task(
     max_delay: timedelta = DEFAULT_MAX_DELAY,
     **task_options,
 ) -> Callable:
-    """`@task(**task_options)` whose failures are retried up to `attempts` runs in all, on the
-    `BACKEND` queue unless `backend` says otherwise."""
+    """`@task(**task_options)`, carrying the request id, whose failures are retried up to
+    `attempts` runs in all, on the `BACKEND` queue unless `backend` says otherwise."""
     task_options.setdefault("backend", BACKEND)
     if attempts < 1:
         raise ValueError("attempts must be at least 1")
 
     def decorate(func: Callable):
         @functools.wraps(func)
-        def run(*args, retry_attempt: int = 1, **kwargs):
-            try:
-                return func(*args, **kwargs)
-            except Exception:
-                name = f"{func.__module__}.{func.__qualname__}"
-                if retry_attempt >= attempts:
-                    logger.exception(
-                        "Task %s failed on its last attempt (%d of %d)",
+        def run(*args, retry_attempt: int = 1, request_id: str | None = None, **kwargs):
+            with bound_request_id(request_id):
+                try:
+                    return func(*args, **kwargs)
+                except Exception:
+                    name = f"{func.__module__}.{func.__qualname__}"
+                    if retry_attempt >= attempts:
+                        logger.exception(
+                            "Task %s failed on its last attempt (%d of %d)",
+                            name,
+                            retry_attempt,
+                            attempts,
+                        )
+                        raise
+                    delay = retry_delay(retry_attempt, backoff=backoff, max_delay=max_delay)
+                    retried.using(run_after=timezone.now() + delay).enqueue(
+                        *args, retry_attempt=retry_attempt + 1, **kwargs
+                    )
+                    logger.warning(
+                        "Task %s failed (attempt %d of %d); retrying in %d s",
                         name,
                         retry_attempt,
                         attempts,
+                        delay.total_seconds(),
+                        exc_info=True,
                     )
                     raise
-                delay = retry_delay(retry_attempt, backoff=backoff, max_delay=max_delay)
-                retried.using(run_after=timezone.now() + delay).enqueue(
-                    *args, retry_attempt=retry_attempt + 1, **kwargs
-                )
-                logger.warning(
-                    "Task %s failed (attempt %d of %d); retrying in %d s",
-                    name,
-                    retry_attempt,
-                    attempts,
-                    delay.total_seconds(),
-                    exc_info=True,
-                )
-                raise
 
-        retried = task(**task_options)(run)
+        retried = RequestTask(func=run, **task_options)  # what @task makes, with the request id
         return retried
 
     return decorate

@@ -26,6 +26,8 @@ from django_tasks import TaskResultStatus
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
+from background.context import KEYWORD as REQUEST_ID
+from background.context import bound_request_id
 from background.models import WorkerHeartbeat
 
 logger = logging.getLogger(__name__)
@@ -97,6 +99,13 @@ class HeartbeatWorker(Worker):
             thread.join(timeout=heartbeat_seconds() + 5)
             close_old_connections()
             WorkerHeartbeat.objects.filter(worker_id=self.worker_id).delete()
+
+    def run_task(self, db_task_result: DBTaskResult) -> None:
+        """Runs the task under the request id it carries (background.context), so that the
+        worker's own lines about it (started, failed) name the request too."""
+        kwargs = (db_task_result.args_kwargs or {}).get("kwargs") or {}
+        with bound_request_id(kwargs.get(REQUEST_ID)):
+            super().run_task(db_task_result)
 
     def _keep_beating(self, stop: threading.Event) -> None:
         try:

@@ -3,18 +3,19 @@
 from django.urls import path
 
 from compliance import views
+from lms.replica import replica_reads
 
 urlpatterns = [
     path("", views.my_compliance, name="my-compliance"),
     path("records/", views.submit_training, name="compliance-submit"),
     path("records/<id:entry_id>/evidence/", views.evidence_file, name="compliance-evidence"),
-    path("staff/", views.dashboard, name="compliance-dashboard"),
+    path("staff/", replica_reads(views.dashboard), name="compliance-dashboard"),
     path(
         "staff/records/<id:entry_id>/evidence/",
         views.staff_evidence_file,
         name="compliance-staff-evidence",
     ),
-    path("staff/state.csv", views.state_csv, name="compliance-state-csv"),
+    path("staff/state.csv", replica_reads(views.state_csv), name="compliance-state-csv"),
     path("staff/declaration.pdf", views.declaration, name="compliance-declaration"),
     path("staff/queue/", views.queue, name="compliance-queue"),
     path("staff/mapping/", views.mapping, name="compliance-mapping"),

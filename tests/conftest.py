@@ -9,9 +9,12 @@ the test database; every test runs in a transaction that is rolled back, and the
 hand each test fresh objects read from the database (never shared Python objects).
 """
 
+import io
+import logging.config
 from dataclasses import dataclass
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.cache import cache, caches
 from django.db import connection, transaction
 from rest_framework.authtoken.models import Token
@@ -22,6 +25,7 @@ from authoring.workflow import ensure_review_workflow
 from courses.models import Assignment, Certificate, HomePage
 from lms import roles
 from lms.models import Agency
+from lms.request_log import logging_config
 from tests.factories import (
     AgencyFactory,
     AssignmentFactory,
@@ -269,3 +273,20 @@ def certificate(learner, curriculum):
     for module in curriculum.modules:
         pass_module(learner, module)
     return Certificate.objects.get(person=learner, curriculum=curriculum.page)
+
+
+@pytest.fixture
+def production_log(monkeypatch):
+    """The production LOGGING, its console writing to a buffer; Django's restored after."""
+    stream = io.StringIO()
+    monkeypatch.setattr("sys.stderr", stream)
+    logging.config.dictConfig(logging_config(json_lines=True))
+    yield stream
+    logging.config.dictConfig(django_settings.LOGGING)
+
+
+@pytest.fixture
+def access_log(settings, production_log):
+    """LOG_ACCESS on, and the production log in a buffer."""
+    settings.LOG_ACCESS = True
+    return production_log

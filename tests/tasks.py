@@ -13,6 +13,18 @@ from django_tasks_db.models import DBTaskResult, get_date_max
 run_on_commit = TestCase.captureOnCommitCallbacks
 
 
+WORKER_OPTIONS = {
+    "queue_names": ["*"],
+    "interval": 0,
+    "batch": True,
+    "backend_name": "default",
+    "startup_delay": False,
+    "max_tasks": None,
+    "worker_id": "test-worker",
+    "excluded_queue_names": [],
+}
+
+
 def ready_tasks(now: datetime | None = None):
     now = now or timezone.now()
     return DBTaskResult.objects.filter(status=TaskResultStatus.READY).filter(
@@ -23,16 +35,7 @@ def ready_tasks(now: datetime | None = None):
 def run_tasks(*, now: datetime | None = None, limit: int = 100) -> int:
     """Run the tasks ready at `now` (default: now), and those they queue, until none is
     left; returns how many ran. Failures are recorded on their rows, as a worker does."""
-    worker = Worker(
-        queue_names=["*"],
-        interval=0,
-        batch=True,
-        backend_name="default",
-        startup_delay=False,
-        max_tasks=None,
-        worker_id="test-worker",
-        excluded_queue_names=[],
-    )
+    worker = Worker(**WORKER_OPTIONS)
     ran = 0
     while ran < limit and (row := ready_tasks(now).order_by(*DBTaskResult._meta.ordering).first()):
         row.claim(worker.worker_id)

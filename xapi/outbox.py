@@ -8,8 +8,9 @@ import uuid
 from django.conf import settings
 from django.db import transaction
 
+from lms import metrics
 from xapi.delivery import deliver_statements
-from xapi.models import OutboxStatement
+from xapi.models import DeliveryStatus, OutboxStatement
 
 
 def enabled() -> bool:
@@ -41,3 +42,11 @@ def _deliver_after_commit() -> None:
 
 def _queue_delivery() -> None:
     deliver_statements.enqueue()
+
+
+def backlog_gauges():
+    """For /metrics (lms.metrics): statements waiting for the LRS, and the oldest one's age."""
+    pending = OutboxStatement.objects.filter(status=DeliveryStatus.PENDING)
+    return metrics.backlog_gauges(
+        "xapi_outbox_pending", "xAPI statements not yet delivered", pending
+    )

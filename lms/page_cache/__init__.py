@@ -153,6 +153,7 @@ def _replay(entry) -> HttpResponse:
     response = HttpResponse(content, status=status)
     for name, value in headers:
         response[name] = value
+    response.page_cache_hit = True  # the view name of metrics and the access log
     return response
 
 

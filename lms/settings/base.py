@@ -67,6 +67,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "lms.request_log.RequestIdMiddleware",  # first: every response and log line has the id
+    "lms.metrics.RequestMetricsMiddleware",
+    # /healthz, /readyz, /metrics: before the HTTPS redirect and the host check (lms/health.py)
+    "lms.health.ProbeMiddleware",
+    "lms.replica.ReplicaPinMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "lms.page_cache.AnonymousPageCacheMiddleware",
@@ -114,6 +118,19 @@ DATABASES = {
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# A read replica of it (lms/replica.py): the dashboards and reports read there, except for a
+# browser that wrote something in the last REPLICA_PIN_SECONDS; writes and migrations never.
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "").strip()
+REPLICA_READS = bool(DATABASE_REPLICA_URL)
+REPLICA_PIN_SECONDS = int(os.environ.get("REPLICA_PIN_SECONDS", "15"))
+if REPLICA_READS:
+    DATABASES["replica"] = dj_database_url.parse(
+        DATABASE_REPLICA_URL,
+        conn_max_age=DATABASES["default"]["CONN_MAX_AGE"],
+        conn_health_checks=True,
+    )
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["lms.replica.ReplicaRouter"]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -223,6 +240,14 @@ SPECTACULAR_SETTINGS = {
 # Server errors and security refusals to standard error, one line each with the request's id
 # (lms/request_log.py); LOG_JSON=true for JSON lines (always in production).
 LOGGING = logging_config(json_lines=env_bool("LOG_JSON", False))
+# One access line per request (lms.access: method, path, status, ms, view, user id, request
+# id); on in production.
+LOG_ACCESS = env_bool("LOG_ACCESS", False)
+
+# /metrics (lms/metrics.py) answers only `Authorization: Bearer <METRICS_TOKEN>`; 404 when
+# unset. Several gunicorn workers: PROMETHEUS_MULTIPROC_DIR (environment only, read by
+# prometheus-client) names an empty directory private to the service.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
 
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Common Ground <training@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL

@@ -52,3 +52,4 @@ ADMINS = [
     (name, address) for name, address in getaddresses([os.environ.get("ADMINS", "")]) if address
 ]
 LOGGING = logging_config(json_lines=True, mail_admins=bool(ADMINS))
+LOG_ACCESS = env_bool("LOG_ACCESS", True)

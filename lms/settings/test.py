@@ -31,3 +31,8 @@ CREDENTIALS_SIGNING_KEY = (
 )
 CREDENTIALS_SIGNING_KEY_FILE = ""
 CREDENTIALS_RETIRED_KEY_FILES: list[str] = []
+# On PostgreSQL, a "replica" alias that is the test database itself (TEST MIRROR), for the
+# router's tests (tests/lms/test_replica.py), which turn REPLICA_READS on; off for the rest.
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):  # noqa: F405
+    DATABASES["replica"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}  # noqa: F405
+REPLICA_READS = False

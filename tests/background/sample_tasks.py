@@ -7,6 +7,7 @@ from pathlib import Path
 
 from django_tasks import task
 
+from background.context import request_id
 from background.retry import retrying_task
 
 
@@ -35,3 +36,11 @@ def flaky(succeed_on: int) -> int:
     if len(CALLS) < succeed_on:
         raise ConnectionError(f"run {len(CALLS)} failed")
     return len(CALLS)
+
+
+@retrying_task(attempts=2, backoff=timedelta(seconds=10))
+def report_request_id(fail: bool = False) -> str | None:
+    """Returns the request id it runs under; with `fail`, logs under it and fails."""
+    if fail:
+        raise ConnectionError("the mail server is away")
+    return request_id.get()

@@ -2,16 +2,11 @@
 request's id, its path, status and exception type; the 500 page and the X-Request-ID header
 show that id; a caller's well-formed X-Request-ID is kept."""
 
-import io
 import json
-import logging
-import logging.config
 import secrets
 
 import pytest
-from django.conf import settings as django_settings
 
-from lms.request_log import logging_config
 from tests.lms.test_hardening import run_with_production_settings
 
 
@@ -20,16 +15,6 @@ def broken_site(client, settings):
     settings.ROOT_URLCONF = "tests.lms.error_urls"
     client.raise_request_exception = False
     return client
-
-
-@pytest.fixture
-def production_log(monkeypatch):
-    """The production LOGGING, its console writing to a buffer; Django's restored after."""
-    stream = io.StringIO()
-    monkeypatch.setattr("sys.stderr", stream)
-    logging.config.dictConfig(logging_config(json_lines=True))
-    yield stream
-    logging.config.dictConfig(django_settings.LOGGING)
 
 
 def lines(stream) -> list[dict]:

@@ -139,9 +139,22 @@ STATIC_URL = "/static/"
 MEDIA_ROOT = BASE_DIR / "media"
 MEDIA_URL = "/media/"
 
+# Large exports (compliance.exporting, docs/exports.md): built by a task into the "exports"
+# storage, outside MEDIA_ROOT (never served as media; downloaded through a view that checks who
+# asks), kept COMPLIANCE_EXPORT_DAYS, then removed by `manage.py prune_exports`. Remap the
+# "exports" alias to move them (e.g. to object storage).
+COMPLIANCE_EXPORTS_ROOT = os.environ.get("COMPLIANCE_EXPORTS_ROOT") or str(
+    BASE_DIR / "private" / "exports"
+)
+COMPLIANCE_EXPORT_DAYS = int(os.environ.get("COMPLIANCE_EXPORT_DAYS", "7"))
+
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "exports": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": COMPLIANCE_EXPORTS_ROOT},
+    },
 }
 
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000

@@ -1,5 +1,9 @@
 """Tests: fast password hashing, in-memory email, no debug."""
 
+import atexit
+import shutil
+import tempfile
+
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -10,6 +14,13 @@ DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = BASE_DIR / ".test-media"  # noqa: F405
+# Export files of this test run, outside the repository (and MEDIA_ROOT, as in production).
+COMPLIANCE_EXPORTS_ROOT = tempfile.mkdtemp(prefix="common-ground-test-exports-")
+atexit.register(shutil.rmtree, COMPLIANCE_EXPORTS_ROOT, ignore_errors=True)
+STORAGES = {
+    **STORAGES,  # noqa: F405
+    "exports": {**STORAGES["exports"], "OPTIONS": {"location": COMPLIANCE_EXPORTS_ROOT}},  # noqa: F405
+}
 # Nothing outlives a test: page cache tests (tests/lms/conftest.py page_cache_on) turn it on.
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},

@@ -4,6 +4,7 @@ coordinator of the same agency), retried when the build fails, pruned when expir
 
 import csv
 import io
+import itertools
 import zipfile
 from datetime import timedelta
 from decimal import Decimal
@@ -58,6 +59,10 @@ def files_of(export: ExportRequest) -> list[str]:
     """The files in the export's own folder of the exports storage."""
     folder = str(PurePosixPath(export.file.name).parent)
     return exports_storage().listdir(folder)[1]
+
+
+def officer_entry(export: ExportRequest):
+    return export.person.training_entries.get()
 
 
 @pytest.fixture
@@ -263,7 +268,7 @@ def test_a_failing_build_is_retried_with_backoff_then_marked_failed_with_the_rea
 
     attempts = list(DBTaskResult.objects.order_by("enqueued_at"))
     assert [a.status for a in attempts] == ["FAILED"] * 4
-    waits = [b.run_after - a.finished_at for a, b in zip(attempts, attempts[1:], strict=False)]
+    waits = [b.run_after - a.finished_at for a, b in itertools.pairwise(attempts)]
     assert [round(w.total_seconds() / 60) for w in waits] == [1, 2, 4]
     evidence_export.refresh_from_db()
     assert evidence_export.status == ExportStatus.FAILED
@@ -272,10 +277,6 @@ def test_a_failing_build_is_retried_with_backoff_then_marked_failed_with_the_rea
     page = client.get(MINE).content.decode()
     assert "Failed" in page and "Failed after 4 attempts" in page
     assert download(client, evidence_export).status_code == 404
-
-
-def officer_entry(export: ExportRequest):
-    return export.person.training_entries.get()
 
 
 def test_a_rerun_after_an_interrupted_build_leaves_one_file(evidence_export, client):

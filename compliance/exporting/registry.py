@@ -16,10 +16,12 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Cleaned:
-    """A kind's parameters once checked: JSON-safe, and the person they are about, if any."""
+    """A kind's parameters once checked: JSON-safe; the person they are about, if any; the
+    object the audit event names (default: the person, else the export itself)."""
 
     parameters: dict[str, Any]
     person: "Person | None" = None
+    subject: Any = None
 
 
 @dataclass(frozen=True)
@@ -32,7 +34,8 @@ class ExportKind:
     * `write(*, export, viewer)`: the file's content as chunks (bytes or str, UTF-8), read
       with `viewer`'s scope (the requester); run by the task, maybe more than once.
     * `filename(export)`, `describe(export)`: the download's name, a line for *My exports*.
-    * `audit_format`: the `format` of its REPORT_EXPORTED audit event.
+    * `audit_format`: the `format` of its REPORT_EXPORTED audit event; `audit_fields`: which
+      parameters the event records (None: all).
     """
 
     code: str
@@ -43,6 +46,7 @@ class ExportKind:
     write: Callable[..., Iterable[bytes | str]]
     filename: Callable[["ExportRequest"], str]
     describe: Callable[["ExportRequest"], str]
+    audit_fields: tuple[str, ...] | None = None
 
 
 _KINDS: dict[str, ExportKind] = {}

@@ -59,13 +59,18 @@ def request_export(*, user, kind: str, data) -> ExportRequest:
             parameters=cleaned.parameters,
             expires_at=timezone.now() + kept_for(),
         )
+        fields = export_kind.audit_fields or tuple(cleaned.parameters)
         record_event(
             action=Action.REPORT_EXPORTED,
             actor=user,
-            obj=cleaned.person or export,
+            obj=cleaned.subject or cleaned.person or export,
             agency_id=requester.agency_id,
             person_id=cleaned.person.pk if cleaned.person else None,
-            data={"format": export_kind.audit_format, "export": export.pk, **cleaned.parameters},
+            data={
+                "format": export_kind.audit_format,
+                **{name: cleaned.parameters[name] for name in fields},
+                "export": export.pk,
+            },
         )
         transaction.on_commit(partial(build_export.enqueue, export_id=export.pk))
     return export

@@ -88,13 +88,18 @@ def _claim(export_id: int) -> ExportRequest | None:
     return export
 
 
+def _record(export_id: int, **fields) -> None:
+    """Write where the export has got to, unless it is ready already (a rerun changes nothing
+    then) or was pruned meanwhile. No signal is needed: *My exports* is never cached."""
+    ExportRequest.objects.filter(pk=export_id).exclude(status=ExportStatus.READY).update(**fields)
+
+
 def _finish(export: ExportRequest, status: str, **fields) -> None:
-    """Record the outcome, unless the export was pruned meanwhile."""
+    """Record the outcome."""
     now = timezone.now()
-    fields = {"status": status, "finished_at": now, **fields}
     if status == ExportStatus.READY:
         fields["expires_at"] = now + kept_for()
-    ExportRequest.objects.filter(pk=export.pk).update(**fields)
+    _record(export.pk, status=status, finished_at=now, **fields)
 
 
 def _write_file(export: ExportRequest, export_kind: ExportKind, viewer) -> tuple[str, int]:
@@ -130,9 +135,7 @@ def _build(export_id: int) -> str:
         return "refused"
     except Exception as error:
         # Back in the queue, with what went wrong; the retry (or the last failure) follows.
-        ExportRequest.objects.filter(pk=export.pk).update(
-            status=ExportStatus.QUEUED, error=_reason(error)
-        )
+        _record(export.pk, status=ExportStatus.QUEUED, error=_reason(error))
         raise
     _finish(
         export,
@@ -151,7 +154,8 @@ def _reason(error: Exception) -> str:
 
 
 def _gave_up(error: Exception, export_id: int) -> None:
-    ExportRequest.objects.filter(pk=export_id).exclude(status=ExportStatus.READY).update(
+    _record(
+        export_id,
         status=ExportStatus.FAILED,
         finished_at=timezone.now(),
         error=f"Failed after {ATTEMPTS} attempts. {_reason(error)}"[:MAX_ERROR],

@@ -15,6 +15,7 @@ from datetime import timedelta
 from functools import partial
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
@@ -23,7 +24,7 @@ from background.retry import retrying_task
 from compliance.exporting.models import ExportRequest, ExportStatus, export_path
 from compliance.exporting.registry import ExportKind, kind_of
 from lms.audit import Action, record_event
-from lms.errors import DomainError, ErrorCode
+from lms.errors import DomainError
 from lms.scoping import oversight_agency_id, require_person
 
 logger = logging.getLogger(__name__)
@@ -45,10 +46,10 @@ def request_export(*, user, kind: str, data) -> ExportRequest:
     (DomainError, or PermissionDenied for a kind the user may not take) before anything is
     written; otherwise the request and its audit event are written, and its build queued
     once they commit."""
-    export_kind = kind_of(kind)
     requester = require_person(user)
     if oversight_agency_id(user) is None:
-        raise DomainError(ErrorCode.NOT_FOUND, "Only command staff can export agency records.")
+        raise PermissionDenied("Only command staff can see agency records.")
+    export_kind = kind_of(kind)
     cleaned = export_kind.clean(user=user, data=data)
     with transaction.atomic():
         export = ExportRequest.objects.create(

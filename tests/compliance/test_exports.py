@@ -11,6 +11,7 @@ from decimal import Decimal
 from pathlib import PurePosixPath
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.utils import timezone
@@ -18,7 +19,7 @@ from django_tasks_db.models import DBTaskResult
 
 from compliance import services
 from compliance.exporting.models import ExportRequest, ExportStatus, exports_storage
-from compliance.exporting.services import NO_ACCESS, build_export
+from compliance.exporting.services import NO_ACCESS, build_export, request_export
 from compliance.exports import STATE_CSV_COLUMNS
 from lms.audit import Action
 from lms.models import AuditEvent
@@ -202,6 +203,12 @@ def test_my_exports_is_a_fixed_number_of_queries(
     with django_assert_max_num_queries(12):
         response = client.get(MINE)
     assert response.content.decode().count(f"{MINE}") >= 6
+
+
+def test_the_service_refuses_an_officer_too_whatever_the_door(officer):
+    with pytest.raises(PermissionDenied):
+        request_export(user=officer.user, kind="state-csv", data=this_year())
+    assert not ExportRequest.objects.exists()
 
 
 # --- Bad input ---------------------------------------------------------------------------------

@@ -54,6 +54,11 @@ bench: install ## Load-test the real server (gunicorn + wrk) against its floors 
 	  fi; }
 	$(PY) bench/http_bench.py $(BENCH_ARGS)
 
+.PHONY: bench-workload
+BENCH_WORKLOAD_ARGS ?=
+bench-workload: install ## A deadline week's mixed load on gunicorn; app servers for 100,000 officers (bench/README.md)
+	$(PY) bench/workload_bench.py $(BENCH_WORKLOAD_ARGS)
+
 .PHONY: bench-report
 BENCH_REPORT_ARGS ?=
 bench-report: install ## Time the completion report on 50,000 seeded officers (bench/README.md)

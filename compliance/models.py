@@ -11,12 +11,10 @@
 * `ComplianceReminderLog`: a reminder sent, once per officer, cycle and threshold.
 """
 
-import os
 import uuid
 from functools import cached_property
 
 from django.conf import settings
-from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -25,33 +23,15 @@ from compliance.rules import Definition, parse_definition
 from courses.models import ModuleCompletion, ModulePage
 from lms.models import Agency, Person
 from lms.scoping import scope_people
+from lms.storage import AliasStorage
+
+# Evidence files never sit under MEDIA_ROOT nor at a public address: the "evidence" storage
+# (lms/storage.py: COMPLIANCE_EVIDENCE_ROOT, or private/evidence/ in the bucket), served only
+# through a view that checks who asks (`compliance.views`).
+_evidence_storage = AliasStorage("evidence")
 
 
-class EvidenceStorage(FileSystemStorage):
-    """Evidence files live outside MEDIA_ROOT (never served as media): they are served only
-    through a view that checks who asks (`compliance.views`). COMPLIANCE_EVIDENCE_ROOT, by
-    default `private/evidence/` beside the code."""
-
-    @property
-    def base_location(self):
-        return str(
-            getattr(settings, "COMPLIANCE_EVIDENCE_ROOT", None)
-            or os.path.join(settings.BASE_DIR, "private", "evidence")
-        )
-
-    @property
-    def location(self):
-        return os.path.abspath(self.base_location)
-
-    @property
-    def base_url(self):
-        return None
-
-
-_evidence_storage = EvidenceStorage()
-
-
-def evidence_storage() -> EvidenceStorage:
+def evidence_storage() -> AliasStorage:
     return _evidence_storage
 
 

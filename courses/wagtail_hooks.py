@@ -1,4 +1,4 @@
-"""Wagtail hooks of the learner's side: who may fetch a document."""
+"""Wagtail hooks of the learner's side: who may fetch a document, and from where."""
 
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
@@ -6,6 +6,7 @@ from wagtail import hooks
 
 from courses.permissions import user_can_view_document
 from courses.quiz_lessons import question_lesson_problems
+from lms.storage import signed_redirect
 
 
 @hooks.register("before_serve_document")
@@ -18,6 +19,19 @@ def serve_documents_to_those_who_may_see_the_linking_page(document, request):
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     raise Http404("No such document.")
+
+
+@hooks.register("before_serve_document", order=1000)
+def serve_documents_from_the_bucket_by_signed_address(document, request):
+    """Last, once every check has passed: a document in the bucket is a redirect to a signed,
+    short-lived address (lms.storage); one on the local disk, Wagtail's view streams
+    (WAGTAILDOCS_SERVE_METHOD = "serve_view")."""
+    return signed_redirect(
+        document.file,
+        content_type=document.content_type,
+        filename=document.filename,
+        as_attachment=document.content_disposition != "inline",
+    )
 
 
 @hooks.register("assessments_question_lesson_problems")

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.core import checks
 
 
 class LmsConfig(AppConfig):
@@ -12,6 +13,8 @@ class LmsConfig(AppConfig):
             signals,  # sign-in audit
         )
         from lms.page_cache.signal_handlers import register_signal_handlers
+        from lms.storage import check_object_storage
 
         register_signal_handlers()
         converters.register()  # `<id:...>` in every app's urls
+        checks.register(check_object_storage)

@@ -165,7 +165,19 @@ current_ip: ContextVar[str | None] = ContextVar("audit_current_ip", default=None
 
 
 def client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") if request is not None else None
+    """The client's address: REMOTE_ADDR, or behind NUM_PROXIES trusted proxies (nginx, a load
+    balancer) the entry of X-Forwarded-For the outermost of them added. Entries before it are
+    whatever the client sent and are never trusted. One answer for the audit trail, the
+    sign-in lockout (AXES_CLIENT_IP_CALLABLE) and the rate limits (lms.throttles)."""
+    if request is None:
+        return None
+    remote = request.META.get("REMOTE_ADDR")
+    proxies = getattr(settings, "NUM_PROXIES", 0)
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR")
+    if proxies <= 0 or not forwarded:
+        return remote
+    hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+    return hops[-min(proxies, len(hops))] if hops else remote
 
 
 def _stored_ip(address: str | None) -> str | None:

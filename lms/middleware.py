@@ -1,11 +1,14 @@
 """Request middleware of our own: the audit context (client address), the idle and absolute
 session timeouts and the Content-Security-Policy header."""
 
+import functools
+
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY, logout
 from django.utils import timezone
 
 from lms.audit import client_ip, current_ip
+from lms.storage import ObjectStorage
 
 
 class AuditContextMiddleware:
@@ -70,18 +73,31 @@ class SessionIdleTimeoutMiddleware:
 
 # Pages of our own load scripts and styles only from our origin: no inline script, no
 # inline style, nothing from the network. Wagtail's admin ships inline scripts and styles
-# (date pickers, inline panels), so it gets a relaxed policy of its own.
+# (date pickers, inline panels), so it gets a relaxed policy of its own. With media in a bucket
+# (lms/storage.py), images come from its public address and videos and captions from the signed
+# addresses their document links redirect to.
 SITE_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "media-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; "
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:{images}; "
+    "media-src 'self'{signed}; font-src 'self'; object-src 'none'; base-uri 'self'; "
     "form-action 'self'; frame-ancestors 'none'"
 )
 ADMIN_POLICY = (
     "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data: blob:; media-src 'self' blob:; font-src 'self' data:; "
+    "img-src 'self' data: blob:{images}; media-src 'self' blob:{signed}; font-src 'self' data:; "
     "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'self'"
 )
 ADMIN_PREFIXES = ("/admin/", "/django-admin/")
+
+
+@functools.cache
+def policies(media: ObjectStorage) -> tuple[str, str]:
+    """(site, admin) policies for where media are kept."""
+    origins = [f" {origin}" if origin else "" for origin in media.origins()]
+    images, signed = origins
+    return (
+        SITE_POLICY.format(images=images, signed=signed),
+        ADMIN_POLICY.format(images=images, signed=signed),
+    )
 
 
 class ContentSecurityPolicyMiddleware:
@@ -93,6 +109,7 @@ class ContentSecurityPolicyMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         if "Content-Security-Policy" not in response:
-            admin = request.path_info.startswith(ADMIN_PREFIXES)
-            response["Content-Security-Policy"] = ADMIN_POLICY if admin else SITE_POLICY
+            site, admin = policies(settings.MEDIA_S3)
+            in_admin = request.path_info.startswith(ADMIN_PREFIXES)
+            response["Content-Security-Policy"] = admin if in_admin else site
         return response

@@ -19,6 +19,8 @@ from django.shortcuts import render
 from rest_framework import throttling
 from rest_framework.settings import api_settings
 
+from lms.audit import client_ip
+
 
 class ScopedRateThrottle(throttling.ScopedRateThrottle):
     """DRF's per-view scope (`throttle_scope`), per user or, signed out, per address, counted
@@ -27,6 +29,9 @@ class ScopedRateThrottle(throttling.ScopedRateThrottle):
     @property
     def cache(self):
         return caches["shared"]  # looked up per use: tests and deployments change CACHES
+
+    def get_ident(self, request):
+        return client_ip(request)  # the same address the lockout and the audit trail see
 
     def get_rate(self):
         try:

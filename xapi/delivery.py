@@ -43,7 +43,6 @@ logger = logging.getLogger(__name__)
 XAPI_VERSION = "1.0.3"
 BATCH_SIZE = 50
 MAX_BATCHES_PER_RUN = 20
-LEASE = timedelta(minutes=5)
 BACKOFF = timedelta(seconds=30)
 MAX_DELAY = timedelta(hours=1)
 MAX_CLIENT_ERROR_ATTEMPTS = 5
@@ -124,6 +123,12 @@ def _due(now: datetime) -> Q:
     )
 
 
+def lease_length() -> timedelta:
+    """How long a delivery run holds the statements it took (XAPI_DELIVERY_LEASE_SECONDS): a
+    run cut short (its worker killed) lets them go this long after it took them."""
+    return timedelta(seconds=settings.XAPI_DELIVERY_LEASE_SECONDS)
+
+
 def _lease(now: datetime, limit: int) -> list[OutboxStatement]:
     """Take up to `limit` due statements for this run. The update re-checks that each is
     still due, so two runs never hold the same statement; a run that dies lets go when its
@@ -132,7 +137,7 @@ def _lease(now: datetime, limit: int) -> list[OutboxStatement]:
     with transaction.atomic():
         ids = list(OutboxStatement.objects.filter(_due(now)).values_list("id", flat=True)[:limit])
         OutboxStatement.objects.filter(_due(now), id__in=ids).update(
-            leased_by=token, leased_until=now + LEASE
+            leased_by=token, leased_until=now + lease_length()
         )
     return list(OutboxStatement.objects.filter(leased_by=token, status=DeliveryStatus.PENDING))
 
@@ -223,15 +228,26 @@ def deliver_due(*, now: datetime | None = None, client: LrsClient | None = None)
 
 @retrying_task(attempts=5)
 def deliver_statements() -> dict:
-    """The delivery task: deliver what is due, then queue the next run for what is left."""
+    """The delivery task: deliver what is due, then queue the next run for what is left.
+
+    A run that found nothing due but statements leased to another run queues one for when
+    that lease ends: the other run may have died (its worker killed), and its task, run again
+    by another worker, would otherwise find the statements still leased and stop there."""
     report = deliver_due()
-    more_due = OutboxStatement.objects.filter(_due(timezone.now())).exists()
+    now = timezone.now()
+    more_due = OutboxStatement.objects.filter(_due(now)).exists()
     if more_due and not report.retrying:
         deliver_statements.enqueue()
     elif report.delivered or report.rejected or report.retrying:
         follow_up = report.next_attempt_at
         if follow_up is not None:
-            deliver_statements.using(run_after=max(follow_up, timezone.now())).enqueue()
+            deliver_statements.using(run_after=max(follow_up, now)).enqueue()
+    else:
+        lease_ends = OutboxStatement.objects.filter(
+            status=DeliveryStatus.PENDING, leased_until__gt=now
+        ).aggregate(end=Min("leased_until"))["end"]
+        if lease_ends is not None:
+            deliver_statements.using(run_after=lease_ends).enqueue()
     return {
         "delivered": report.delivered,
         "rejected": report.rejected,

@@ -3,7 +3,6 @@
 import uuid
 
 from django.conf import settings
-from django.core.files.storage import storages
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -11,14 +10,18 @@ from django.utils import timezone
 from compliance.exporting.registry import ExportKind, kinds
 from lms.models import Agency, Person
 from lms.scoping import oversees_whole_agency, scope_by_agency
+from lms.storage import AliasStorage
 
 STORAGE_ALIAS = "exports"  # settings.STORAGES: outside MEDIA_ROOT, never served as media
 
 
-def exports_storage():
-    """The storage export files live in: the STORAGES alias "exports", looked up when used so
-    a deployment can remap it (object storage) without a migration."""
-    return storages[STORAGE_ALIAS]
+_exports_storage = AliasStorage(STORAGE_ALIAS)
+
+
+def exports_storage() -> AliasStorage:
+    """The storage export files live in: the STORAGES alias "exports" (lms/storage.py: a
+    private directory, or private/exports/ in the bucket), looked up at each use."""
+    return _exports_storage
 
 
 def export_path(export: "ExportRequest", filename: str) -> str:

@@ -2,11 +2,12 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse
+from django.http import HttpResponse
 
 from compliance.models import TrainingEntry
 from compliance.permissions import user_can_decide_entries, user_can_manage_compliance
 from lms.permissions import user_can_view_agency_records
+from lms.storage import private_file_response
 
 PAGE_SIZE = 50
 AT_RISK_LIST = 10
@@ -33,12 +34,10 @@ def flash_errors(request, errors: dict) -> None:
         messages.error(request, f"{label}{problems[0]}")
 
 
-def evidence_response(entry: TrainingEntry) -> FileResponse:
-    response = FileResponse(
-        entry.evidence.storage.open(entry.evidence.name, "rb"),
+def evidence_response(entry: TrainingEntry) -> HttpResponse:
+    """After the caller's check: the file, or a redirect to its signed address in the bucket."""
+    return private_file_response(
+        entry.evidence,
         content_type=entry.evidence_type,
-        as_attachment=True,
         filename=entry.evidence_name or f"evidence-{entry.pk}",
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response

@@ -1,7 +1,8 @@
 """Prepared exports: asking for one (a POST that queues it), *My exports*, the download.
 
 Asking goes through `compliance.exporting.services.request_export` (validated, scoped,
-audited); the file is built by a task. The download is served only to whom
+audited); the file is built by a task. The download (the file from the private "exports"
+storage, or a signed short-lived address in the bucket: lms.storage) is served only to whom
 `ExportRequest.objects.visible_to` allows (the requester, or a whole-agency coordinator of the
 same agency); anyone else gets 404.
 """
@@ -9,7 +10,7 @@ same agency); anyone else gets 404.
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
@@ -20,6 +21,7 @@ from compliance.exporting.services import kept_for, request_export
 from compliance.views.common import PAGE_SIZE, require_oversight
 from lms.audit import Action, record_event
 from lms.errors import DomainError, ErrorCode
+from lms.storage import private_file_response
 
 NOT_DATA = {"csrfmiddlewaretoken", "kind", "next"}
 
@@ -92,11 +94,6 @@ def export_download(request, export_id: int):
         person_id=export.person_id,
         data={"export": export.pk, "kind": export.kind},
     )
-    response = FileResponse(
-        export.file.open("rb"),
-        content_type=export.content_type,
-        as_attachment=True,
-        filename=export.filename,
+    return private_file_response(
+        export.file, content_type=export.content_type, filename=export.filename
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response

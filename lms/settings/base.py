@@ -7,6 +7,7 @@ from pathlib import Path
 import dj_database_url
 
 from lms.request_log import logging_config
+from lms.storage import ObjectStorage, build_storages
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 BASE_DIR = PROJECT_DIR.parent
@@ -134,28 +135,27 @@ USE_I18N = True
 USE_TZ = True
 
 STATICFILES_DIRS = [PROJECT_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Each host's own directories (deploy/commonground.env.example); nothing here is shared.
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT") or BASE_DIR / "staticfiles")
 STATIC_URL = "/static/"
-MEDIA_ROOT = BASE_DIR / "media"
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT") or BASE_DIR / "media")
 MEDIA_URL = "/media/"
 
-# Large exports (compliance.exporting, docs/exports.md): built by a task into the "exports"
-# storage, outside MEDIA_ROOT (never served as media; downloaded through a view that checks who
-# asks), kept COMPLIANCE_EXPORT_DAYS, then removed by `manage.py prune_exports`. Remap the
-# "exports" alias to move them (e.g. to object storage).
-COMPLIANCE_EXPORTS_ROOT = os.environ.get("COMPLIANCE_EXPORTS_ROOT") or str(
-    BASE_DIR / "private" / "exports"
-)
-COMPLIANCE_EXPORT_DAYS = int(os.environ.get("COMPLIANCE_EXPORT_DAYS", "7"))
-
+# Uploaded files (lms/storage.py, docs/storage.md): on this disk, or with MEDIA_S3_BUCKET (and
+# MEDIA_S3_ENDPOINT_URL, _REGION, _ACCESS_KEY_ID, _SECRET_ACCESS_KEY) in an S3-compatible bucket:
+# images public, documents, evidence and exports private, read through signed addresses good for
+# MEDIA_URL_SECONDS (documents, videos among them: MEDIA_DOCUMENT_URL_SECONDS).
+MEDIA_S3 = ObjectStorage.from_env(os.environ)
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    **build_storages(MEDIA_S3),
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    "exports": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": COMPLIANCE_EXPORTS_ROOT},
-    },
 }
+# Large exports (compliance.exporting, docs/exports.md): built by a task into the private
+# "exports" storage above (on disk: COMPLIANCE_EXPORTS_ROOT, default private/exports/ beside the
+# code, outside MEDIA_ROOT), downloaded through a view that checks who asks, kept
+# COMPLIANCE_EXPORT_DAYS after they are built, then removed by `manage.py prune_exports`.
+COMPLIANCE_EXPORTS_ROOT = os.environ.get("COMPLIANCE_EXPORTS_ROOT", "")
+COMPLIANCE_EXPORT_DAYS = int(os.environ.get("COMPLIANCE_EXPORT_DAYS", "7"))
 
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 
@@ -170,6 +170,12 @@ WAGTAILDOCS_SERVE_METHOD = "serve_view"
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 WAGTAILIMAGES_EXTENSIONS = ["gif", "jpg", "jpeg", "png", "webp"]  # no SVG: it can carry script
 
+# How many proxies we run in front of the app servers (nginx: 1; a load balancer in front of
+# nginx: 2). The client's address is the X-Forwarded-For entry the outermost of them added
+# (lms.audit.client_ip): for the audit trail, the sign-in lockout and the rate limits. 0: the
+# connection's own address (REMOTE_ADDR); a client's X-Forwarded-For is then ignored.
+NUM_PROXIES = max(int(os.environ.get("NUM_PROXIES", "0")), 0)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "lms.auth_backends.CachedTokenAuthentication",
@@ -182,8 +188,8 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "lms.api_errors.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     # Scoped rates (lms/throttles.py); the /verify/ page shares the public API's scope.
-    # Clients are told apart by REMOTE_ADDR: a spoofed X-Forwarded-For must not reset them.
-    "NUM_PROXIES": int(os.environ.get("NUM_PROXIES", "0")),
+    # Clients are told apart by lms.audit.client_ip (NUM_PROXIES, below).
+    "NUM_PROXIES": NUM_PROXIES,
     "DEFAULT_THROTTLE_RATES": {
         "auth_token": os.environ.get("THROTTLE_AUTH_TOKEN", "30/minute"),
         "certificate_verify": os.environ.get("THROTTLE_CERTIFICATE_VERIFY", "60/minute"),
@@ -269,6 +275,7 @@ AXES_HANDLER = "lms.lockout.AccountAndAddressHandler"
 AXES_RESET_ON_SUCCESS = False
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # the cool-off runs from the lockout
 AXES_LOCKOUT_CALLABLE = "lms.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "lms.audit.client_ip"  # behind nginx: NUM_PROXIES
 AXES_VERBOSE = False
 
 # Password reset: on the site (/accounts/password/reset/, lms/password_reset.py), for learners
@@ -363,3 +370,5 @@ XAPI_LRS_ENDPOINT = os.environ.get("XAPI_LRS_ENDPOINT", "").strip()
 XAPI_LRS_USERNAME = os.environ.get("XAPI_LRS_USERNAME", "")
 XAPI_LRS_PASSWORD = os.environ.get("XAPI_LRS_PASSWORD", "")
 XAPI_LRS_TIMEOUT = float(os.environ.get("XAPI_LRS_TIMEOUT", "10"))
+# A delivery run holds the statements it took this long; a run cut short lets go after it.
+XAPI_DELIVERY_LEASE_SECONDS = float(os.environ.get("XAPI_DELIVERY_LEASE_SECONDS", "300"))

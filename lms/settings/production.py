@@ -14,6 +14,10 @@ if not os.environ.get("SECRET_KEY"):
 if not os.environ.get("DATABASE_URL"):
     raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL in production.")
 
+# A half-configured bucket stops the start (gunicorn runs no system checks; lms.storage).
+if MEDIA_S3.problems():  # noqa: F405
+    raise ImproperlyConfigured(" ".join(MEDIA_S3.problems()))  # noqa: F405
+
 STORAGES["staticfiles"]["BACKEND"] = "whitenoise.storage.CompressedManifestStaticFilesStorage"  # noqa: F405
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True

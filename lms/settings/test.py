@@ -17,10 +17,6 @@ MEDIA_ROOT = BASE_DIR / ".test-media"  # noqa: F405
 # Export files of this test run, outside the repository (and MEDIA_ROOT, as in production).
 COMPLIANCE_EXPORTS_ROOT = tempfile.mkdtemp(prefix="common-ground-test-exports-")
 atexit.register(shutil.rmtree, COMPLIANCE_EXPORTS_ROOT, ignore_errors=True)
-STORAGES = {
-    **STORAGES,  # noqa: F405
-    "exports": {**STORAGES["exports"], "OPTIONS": {"location": COMPLIANCE_EXPORTS_ROOT}},  # noqa: F405
-}
 # Nothing outlives a test: page cache tests (tests/lms/conftest.py page_cache_on) turn it on.
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},

@@ -64,3 +64,17 @@ def test_each_address_has_its_own_budget_and_forwarded_headers_do_not_reset_it(
 
     assert spoofed.status_code == 429
     assert other.status_code == 200
+
+
+def test_behind_a_proxy_each_forwarded_address_has_its_own_budget(anon_api, certificate, settings):
+    """Behind nginx (NUM_PROXIES=1) every request comes from 127.0.0.1: the budget follows the
+    address nginx forwarded, and what the client put before it changes nothing."""
+    settings.NUM_PROXIES = 1
+    url = f"/api/v1/certificates/{certificate.code}/"
+
+    def get(forwarded):
+        return anon_api.get(url, REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR=forwarded)
+
+    assert [get("203.0.113.1").status_code for _ in range(2)] == [200, 200]
+    assert get("10.9.9.9, 203.0.113.1").status_code == 429
+    assert get("203.0.113.2").status_code == 200

@@ -6,6 +6,7 @@ few times, then rejected; a re-post that the LRS already holds counts as deliver
 import json
 import threading
 import time
+import uuid
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -160,3 +161,28 @@ def test_a_failed_run_queues_the_next_for_the_end_of_the_backoff(stub, db):
     ).get()
     wait = follow_up.run_after - before
     assert timedelta(seconds=29) <= wait <= timedelta(seconds=40)
+
+
+def test_a_run_cut_short_is_finished_by_a_run_queued_for_the_end_of_its_lease(stub, db, settings):
+    """A run that took statements and died (its worker killed) holds them until its lease
+    ends; its task run again finds them leased, queues a run for the lease's end, and that
+    run delivers them."""
+    settings.XAPI_DELIVERY_LEASE_SECONDS = 60
+    write(2)
+    taken_at = timezone.now()
+    OutboxStatement.objects.update(
+        leased_by=uuid.uuid4(), leased_until=taken_at + timedelta(seconds=60)
+    )
+
+    deliver_statements.enqueue()  # the dead run's task, handed back to the queue
+    assert run_tasks() == 1
+    assert stub.requests == []  # still leased: nothing sent twice
+    follow_up = DBTaskResult.objects.get(
+        task_path="xapi.delivery.deliver_statements", status="READY"
+    )
+    assert follow_up.run_after == taken_at + timedelta(seconds=60)
+
+    OutboxStatement.objects.update(leased_until=timezone.now())  # the lease ends
+    assert run_tasks(now=follow_up.run_after) == 1
+    assert states() == [(DeliveryStatus.DELIVERED, 1, 200)] * 2
+    assert len(stub.requests) == 1

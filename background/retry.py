@@ -6,7 +6,9 @@ A task made with it is an ordinary `django_tasks` Task whose function takes one 
 call again with `retry_attempt + 1`, `run_after` the backoff delay, and re-raises, so the
 backend records this attempt as failed with its traceback: every attempt is a row of the task
 table with its number in its arguments, the next one's `run_after` is the backoff. After the
-last attempt the task stays failed in that table, arguments and traceback kept.
+last attempt the task stays failed in that table, arguments and traceback kept, and
+`on_last_failure`, when given, is called with the error and the call's arguments (to record
+the failure where people look for it, e.g. an export's status).
 
 The task carries the id of the request that queued it (`background.context`): the wrapper
 runs the function under that id, and a retry keeps it.
@@ -43,10 +45,12 @@ def retrying_task(
     attempts: int = DEFAULT_ATTEMPTS,
     backoff: timedelta = DEFAULT_BACKOFF,
     max_delay: timedelta = DEFAULT_MAX_DELAY,
+    on_last_failure: Callable[..., None] | None = None,
     **task_options,
 ) -> Callable:
     """`@task(**task_options)`, carrying the request id, whose failures are retried up to
-    `attempts` runs in all, on the `BACKEND` queue unless `backend` says otherwise."""
+    `attempts` runs in all, on the `BACKEND` queue unless `backend` says otherwise; after the
+    last, `on_last_failure(error, *args, **kwargs)`."""
     task_options.setdefault("backend", BACKEND)
     if attempts < 1:
         raise ValueError("attempts must be at least 1")
@@ -57,7 +61,7 @@ def retrying_task(
             with bound_request_id(request_id):
                 try:
                     return func(*args, **kwargs)
-                except Exception:
+                except Exception as error:
                     name = f"{func.__module__}.{func.__qualname__}"
                     if retry_attempt >= attempts:
                         logger.exception(
@@ -66,6 +70,8 @@ def retrying_task(
                             retry_attempt,
                             attempts,
                         )
+                        if on_last_failure is not None:
+                            on_last_failure(error, *args, **kwargs)
                         raise
                     delay = retry_delay(retry_attempt, backoff=backoff, max_delay=max_delay)
                     retried.using(run_after=timezone.now() + delay).enqueue(

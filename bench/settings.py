@@ -29,6 +29,7 @@ ALLOWED_HOSTS = [*ALLOWED_HOSTS, "testserver"]  # the DRF test client's host nam
 # Only the twenty seed_demo accounts are hashed; the bench officers get unusable passwords.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MEDIA_ROOT = "/tmp/common-ground-bench-media"  # noqa: S108
+COMPLIANCE_EXPORTS_ROOT = "/tmp/common-ground-bench-exports"  # noqa: S108
 ROOT_URLCONF = "bench.urls"  # the site plus the floor views (bench/floor_views.py)
 # Persistent connections as in base.py, so the served pages pay what production pays.
 DATABASES = {

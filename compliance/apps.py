@@ -7,6 +7,7 @@ class ComplianceConfig(AppConfig):
 
     def ready(self):
         from compliance import models, receivers  # noqa: F401  (module completions post entries)
+        from compliance.exporting import kinds  # noqa: F401  (registers compliance's exports)
         from lms.page_cache.signal_handlers import Scope, watch
 
         # An officer's ledger and adjustments are on their own pages and their agency's.

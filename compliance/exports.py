@@ -1,6 +1,8 @@
-"""Compliance exports: the state-reporting CSV (streamed), the annual declaration of compliance
-(PDF, ReportLab as the certificates), and an officer's accreditation evidence package (a ZIP
-streamed member by member, never held in memory). Each export is an audit event.
+"""Compliance exports: the state-reporting CSV (written row by row), the annual declaration of
+compliance (PDF, ReportLab as the certificates), and an officer's accreditation evidence
+package (a ZIP written member by member, never held in memory). They are built by a task into
+a file staff download later (`compliance.exporting`, whose `kinds` call these); asking for one
+is an audit event.
 
 State-reporting CSV columns (`STATE_CSV_COLUMNS`), one row per approved ledger entry completed
 in the date range (a reversal is a row of negative hours naming the entry it reverses):
@@ -16,7 +18,6 @@ from collections.abc import Iterable, Iterator
 from datetime import date
 
 from django.conf import settings
-from django.http import HttpResponse, StreamingHttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from reportlab.lib import colors
@@ -36,7 +37,6 @@ from compliance.selectors import (
 )
 from courses.certificates.pdf import render_certificate_pdf
 from courses.progress.selectors import certificates_of
-from lms.audit import Action, record_event
 from lms.csv_export import csv_lines
 from lms.models import Agency, Person
 
@@ -65,17 +65,6 @@ CHUNK = 64 * 1024
 
 def _iso(value) -> str:
     return value.isoformat() if value else ""
-
-
-def _exported(*, viewer, agency_id: int, what: str, obj=None, person=None, data=None) -> None:
-    record_event(
-        action=Action.REPORT_EXPORTED,
-        actor=viewer,
-        obj=obj,
-        agency_id=agency_id,
-        person_id=person.pk if person is not None else None,
-        data={"format": what, **(data or {})},
-    )
 
 
 def state_csv_rows(*, people, agency_id: int, start: date, end: date) -> Iterator[list]:
@@ -126,25 +115,11 @@ def state_csv_rows(*, people, agency_id: int, start: date, end: date) -> Iterato
         ]
 
 
-def state_csv_export(
-    *, viewer, people, agency_id: int, start: date, end: date, byte_order_mark: bool = True
-) -> StreamingHttpResponse:
-    """The state-reporting CSV of the viewer's people for `start`–`end` (validated)."""
-    _exported(
-        viewer=viewer,
-        agency_id=agency_id,
-        what="state-csv",
-        data={"start": start, "end": end},
-    )
+def state_csv_lines(*, people, agency_id: int, start: date, end: date) -> Iterator[str]:
+    """The state-reporting CSV of `people` for `start`–`end` (validated), with the byte order
+    mark spreadsheet software needs to read accented names."""
     rows = state_csv_rows(people=people, agency_id=agency_id, start=start, end=end)
-    response = StreamingHttpResponse(
-        csv_lines(STATE_CSV_COLUMNS, rows, byte_order_mark=byte_order_mark),
-        content_type="text/csv; charset=utf-8",
-    )
-    response["Content-Disposition"] = (
-        f'attachment; filename="training-{start.isoformat()}-{end.isoformat()}.csv"'
-    )
-    return response
+    return csv_lines(STATE_CSV_COLUMNS, rows, byte_order_mark=True)
 
 
 # --- PDFs ---------------------------------------------------------------------------------------
@@ -264,16 +239,6 @@ def declaration_pdf(*, agency: Agency, year: int, report: ComplianceReport, as_o
     return _pdf(story, f"Declaration of compliance {year}: {agency.name}")
 
 
-def declaration_response(*, viewer, agency: Agency, year: int, report, as_of: date):
-    _exported(viewer=viewer, agency_id=agency.pk, what="declaration-pdf", data={"year": year})
-    response = HttpResponse(
-        declaration_pdf(agency=agency, year=year, report=report, as_of=as_of),
-        content_type="application/pdf",
-    )
-    response["Content-Disposition"] = f'attachment; filename="declaration-{agency.slug}-{year}.pdf"'
-    return response
-
-
 def transcript_pdf(
     *, person: Person, compliance: OfficerCompliance, entries: list[TrainingEntry]
 ) -> bytes:
@@ -323,7 +288,7 @@ def transcript_pdf(
     return _pdf(story, f"Training transcript: {person.display_name}")
 
 
-# --- The evidence package: a ZIP streamed member by member ---------------------------------------
+# --- The evidence package: a ZIP written member by member ---------------------------------------
 
 
 class _Sink(io.RawIOBase):
@@ -371,16 +336,16 @@ def _file_chunks(field) -> Iterator[bytes]:
 
 
 def evidence_members(
-    *, person: Person, compliance: OfficerCompliance, entries: list[TrainingEntry], request
+    *, person: Person, compliance: OfficerCompliance, entries: list[TrainingEntry], site_url: str
 ) -> Iterator[tuple[str, Iterable[bytes]]]:
+    """The package's members: the transcript, each certificate's PDF (its QR code and link to
+    the verification page at `site_url`), each evidence file as uploaded."""
     yield (
         "transcript.pdf",
         [transcript_pdf(person=person, compliance=compliance, entries=entries)],
     )
     for certificate in certificates_of(person):
-        verify_url = request.build_absolute_uri(
-            reverse("certificate-verify", args=[certificate.code])
-        )
+        verify_url = site_url + reverse("certificate-verify", args=[certificate.code])
         yield (
             f"certificates/{certificate.serial}.pdf",
             (render_certificate_pdf(certificate, verify_url=verify_url) for _ in (1,)),
@@ -392,20 +357,3 @@ def evidence_members(
                 f"evidence/{entry.completed_on.isoformat()}-entry-{entry.pk}.{extension}",
                 _file_chunks(entry.evidence),
             )
-
-
-def evidence_package_response(
-    *, viewer, person: Person, compliance: OfficerCompliance, entries, request
-) -> StreamingHttpResponse:
-    _exported(
-        viewer=viewer, agency_id=person.agency_id, what="evidence-zip", obj=person, person=person
-    )
-    response = StreamingHttpResponse(
-        zip_stream(
-            evidence_members(person=person, compliance=compliance, entries=entries, request=request)
-        ),
-        content_type="application/zip",
-    )
-    stamp = timezone.localdate().isoformat()
-    response["Content-Disposition"] = f'attachment; filename="evidence-{person.pk}-{stamp}.zip"'
-    return response

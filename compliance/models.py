@@ -307,3 +307,6 @@ class ComplianceReminderLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.days}-day reminder to {self.person} for {self.cycle_end}"
+
+
+from compliance.exporting.models import ExportRequest  # noqa: E402, F401  (registers the model)

@@ -15,8 +15,12 @@ urlpatterns = [
         views.staff_evidence_file,
         name="compliance-staff-evidence",
     ),
-    path("staff/state.csv", replica_reads(views.state_csv), name="compliance-state-csv"),
+    # Addresses of the downloads built in the request before exports were queued: redirects.
+    path("staff/state.csv", views.state_csv, name="compliance-state-csv"),
     path("staff/declaration.pdf", views.declaration, name="compliance-declaration"),
+    path("staff/exports/", views.my_exports, name="compliance-exports"),
+    path("staff/exports/new/", views.export_request, name="compliance-export-request"),
+    path("staff/exports/<id:export_id>/", views.export_download, name="compliance-export-download"),
     path("staff/queue/", views.queue, name="compliance-queue"),
     path("staff/mapping/", views.mapping, name="compliance-mapping"),
     path("staff/rule-set/", views.choose_rule_set, name="compliance-rule-set"),

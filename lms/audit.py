@@ -69,6 +69,7 @@ class Action:
     ASSIGNMENT_DELETED = "assignment.deleted"
     ROSTER_IMPORTED = "roster.imported"
     REPORT_EXPORTED = "report.exported"
+    EXPORT_DOWNLOADED = "report.downloaded"  # a prepared export's file (compliance.exporting)
     CONTENT_PUBLISHED = "content.published"
     CURRICULUM_IMPORTED = "curriculum.imported"
     CURRICULUM_EXPORTED = "curriculum.exported"

@@ -7,3 +7,8 @@ class OversightConfig(AppConfig):
 
     name = "oversight"
     verbose_name = "Oversight"
+
+    def ready(self):
+        from oversight.exports import register_export_kinds
+
+        register_export_kinds()  # the completion CSV, prepared in the background on request

@@ -3,6 +3,10 @@
 `completion_csv_export` is the one export flow, for the API and the dashboard alike: the
 viewer's rows under validated filters, the export written to the audit trail, the response.
 Its cells go through `lms.csv_export` (formula injection neutralised, optional byte order mark).
+
+The same file can be prepared in the background instead (the dashboard's *Prepare CSV*, for
+agencies whose report takes long): `COMPLETION_CSV`, an export kind registered with
+`compliance.exporting` from `OversightConfig.ready`.
 """
 
 from collections.abc import Iterator
@@ -10,11 +14,14 @@ from collections.abc import Iterator
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 
+from compliance.exporting.registry import Cleaned, ExportKind, register
 from courses.progress.selectors import modules_total
 from lms.audit import Action, record_event
 from lms.csv_export import csv_lines
+from lms.errors import DomainError, ErrorCode
 from lms.scoping import oversight_agency_id
 from oversight.reports import ReportFilters, completion_report
+from oversight.serializers import ReportFilterSerializer
 
 CSV_COLUMNS = [
     "person_id",
@@ -130,3 +137,71 @@ def completion_csv_export(
         f'attachment; filename="completion-{curriculum.slug}-{stamp}.csv"'
     )
     return response
+
+
+# --- Prepared in the background (compliance.exporting) ----------------------------------------
+
+FILTER_FIELDS = ("curriculum", "unit", "status", "category")
+
+
+def _valid_filters(*, user, data) -> ReportFilters:
+    """`data` validated for `user` as the dashboard validates it: DomainError INVALID naming
+    the field, or NOT_FOUND for an id outside the user's scope."""
+    given = {name: data[name] for name in FILTER_FIELDS if data.get(name) not in (None, "")}
+    serializer = ReportFilterSerializer(data=given, context={"viewer": user})
+    if not serializer.is_valid():
+        field, errors = next(iter(serializer.errors.items()))
+        raise DomainError(ErrorCode.INVALID, str(errors[0]), field=field)
+    return serializer.validated_data
+
+
+def _clean_completion_csv(*, user, data) -> Cleaned:
+    filters = _valid_filters(user=user, data=data)
+    curriculum, unit = filters["curriculum"], filters.get("unit")
+    return Cleaned(
+        {
+            "curriculum": curriculum.pk,
+            "unit": unit.pk if unit else None,
+            "status": filters.get("status"),
+            "category": filters.get("category"),
+            # For the list and the file name, as they were when asked for.
+            "title": curriculum.title,
+            "slug": curriculum.slug,
+            "unit_name": unit.name if unit else None,
+        },
+        subject=curriculum,
+    )
+
+
+def _write_completion_csv(*, export, viewer) -> Iterator[str]:
+    """Read again with the requester's scope at build time (their units may have changed)."""
+    filters = _valid_filters(user=viewer, data=export.parameters)
+    rows = completion_report(viewer=viewer, filters=filters)
+    total = modules_total(filters["curriculum"])
+    return completion_csv_lines(rows, total, byte_order_mark=True)
+
+
+def _describe(export) -> str:
+    parameters = export.parameters
+    narrowed = [parameters.get(name) for name in ("unit_name", "status", "category")]
+    narrowed = [value for value in narrowed if value]
+    return parameters["title"] + (f" ({', '.join(narrowed)})" if narrowed else "")
+
+
+COMPLETION_CSV = ExportKind(
+    code="completion-csv",
+    label="Completion report CSV",
+    content_type="text/csv; charset=utf-8",
+    audit_format="csv",
+    clean=_clean_completion_csv,
+    write=_write_completion_csv,
+    filename=lambda export: (
+        f"completion-{export.parameters['slug']}-{export.created_at:%Y-%m-%d}.csv"
+    ),
+    describe=_describe,
+    audit_fields=("unit", "status", "category"),  # as the direct download's event
+)
+
+
+def register_export_kinds() -> None:
+    register(COMPLETION_CSV)

@@ -23,6 +23,7 @@ from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from assessments.models import Attempt
+from compliance.exporting.models import ExportRequest, ExportStatus
 from courses.models import Assignment, Certificate, CurriculumPage
 from courses.progress import services
 from lms import roles
@@ -303,6 +304,24 @@ def compliance_pages(pages: Pages, command: Client, coordinator: Client) -> None
     pages.get("compliance-queue", coordinator, "/compliance/staff/queue/")
     pages.get("compliance-mapping", coordinator, "/compliance/staff/mapping/")
     pages.get("compliance-rule-set", coordinator, "/compliance/staff/rule-set/")
+    export_pages(pages, command)
+
+
+def export_pages(pages: Pages, command: Client) -> None:
+    """My exports empty, then with an export queued (the confirmation shown), ready, failed."""
+    pages.get("my-exports-empty", command, "/compliance/staff/exports/")
+    with run_on_commit(execute=True):
+        command.post("/compliance/staff/exports/new/", {"kind": "declaration-pdf", "year": 2026})
+        command.post(
+            "/compliance/staff/exports/new/",
+            {"kind": "evidence-package", "person": person("officer").pk},
+        )
+    pages.get("my-exports-queued", command, "/compliance/staff/exports/")
+    run_tasks()
+    ExportRequest.objects.filter(kind="declaration-pdf").update(
+        status=ExportStatus.FAILED, error="Failed after 4 attempts. OSError: disk full"
+    )
+    pages.get("my-exports-ready-and-failed", command, "/compliance/staff/exports/")
 
 
 @pytest.fixture
@@ -336,6 +355,9 @@ def test_every_learner_verification_and_oversight_page_is_valid_html(
     assert "field-error" in pages.html["password-reset-confirm-errors"]
     assert "Link no longer valid" in pages.html["password-reset-invalid-link"]
     assert "Sign-in locked" in pages.html["login-locked-out"]
+    assert "is being prepared" in pages.html["my-exports-queued"]
+    assert "disk full" in pages.html["my-exports-ready-and-failed"]
+    assert ".zip</a>" in pages.html["my-exports-ready-and-failed"]
     assert "<h4>Decision 2</h4>" in pages.html["scenario-middle"]
     assert "What to improve" in pages.html["scenario-ending"]
     assert "Sources and further reading" in pages.html["module-sources"]

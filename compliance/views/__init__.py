@@ -1,6 +1,7 @@
 """Compliance pages: *My compliance* for the officer; for command staff the compliance
-dashboard, an officer's compliance page, the exports; for coordinators the approval queue,
-decisions, waivers, extensions, dates, the module mapping and the agency's rule set.
+dashboard, an officer's compliance page, the exports (queued; *My exports*); for coordinators
+the approval queue, decisions, waivers, extensions, dates, the module mapping and the agency's
+rule set.
 
 Thin: every read goes through a scoped selector (`visible_to`, `compliance_report`), every
 change through a service; a refusal (DomainError) is flashed and nothing is written.
@@ -14,6 +15,7 @@ from compliance.views.coordinators import (
     reject,
     reverse_entry,
 )
+from compliance.views.exports import export_download, export_request, my_exports
 from compliance.views.officer import evidence_file, my_compliance, submit_training
 from compliance.views.staff import (
     dashboard,
@@ -34,8 +36,11 @@ __all__ = [
     "declaration",
     "evidence_file",
     "evidence_package",
+    "export_download",
+    "export_request",
     "mapping",
     "my_compliance",
+    "my_exports",
     "officer",
     "officer_extension",
     "officer_profile",

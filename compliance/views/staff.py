@@ -3,21 +3,14 @@ officer's dates, waivers and extensions."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from compliance import forms, services
 from compliance.cycles import REMINDER_DAYS, Status
-from compliance.exports import (
-    STATE_CSV_COLUMNS,
-    declaration_response,
-    evidence_package_response,
-    state_csv_export,
-)
+from compliance.exports import STATE_CSV_COLUMNS
 from compliance.models import ComplianceProfile, CycleAdjustment, TrainingEntry
 from compliance.permissions import user_can_decide_entries, user_can_manage_compliance
 from compliance.selectors import (
@@ -126,46 +119,28 @@ def dashboard(request):
     return cache_for_user(response, agency_id=viewer.agency_id)
 
 
+MOVED = (
+    "Exports are now prepared in the background: choose what you need below and press "
+    "Prepare; the file appears under My exports."
+)
+
+
 @login_required
 @require_GET
 def state_csv(request):
+    """The old download address (a bookmark): to the dashboard, whose form queues it."""
     require_oversight(request.user)
-    viewer = require_person(request.user)
-    form = forms.StateCsvForm(request.GET)
-    if not form.is_valid():
-        flash_errors(request, form.errors)
-        return redirect("compliance-dashboard")
-    return state_csv_export(
-        viewer=request.user,
-        people=Person.objects.visible_to(request.user),
-        agency_id=viewer.agency_id,
-        start=form.cleaned_data["start"],
-        end=form.cleaned_data["end"],
-    )
+    messages.info(request, MOVED)
+    return redirect("compliance-dashboard")
 
 
 @login_required
 @require_GET
 def declaration(request):
-    """The agency's declaration: whole-agency viewers only (a unit-limited one would sign for
-    people they cannot see)."""
+    """The old download address: as `state_csv`."""
     require_oversight(request.user)
-    viewer = require_person(request.user)
-    if viewer.oversight_units.exists():
-        raise PermissionDenied("The declaration covers the whole agency.")
-    form = forms.DeclarationForm(request.GET)
-    if not form.is_valid():
-        flash_errors(request, form.errors)
-        return redirect("compliance-dashboard")
-    year = form.cleaned_data["year"]
-    today = timezone.localdate()
-    as_of = today if year == today.year else today.replace(year=year, month=12, day=31)
-    report = compliance_report(
-        people=Person.objects.visible_to(request.user), agency_id=viewer.agency_id, as_of=as_of
-    )
-    return declaration_response(
-        viewer=request.user, agency=viewer.agency, year=year, report=report, as_of=as_of
-    )
+    messages.info(request, MOVED)
+    return redirect("compliance-dashboard")
 
 
 def _officer(request, person_id: int) -> Person:
@@ -219,15 +194,12 @@ def officer(request, person_id: int):
 @login_required
 @require_GET
 def evidence_package(request, person_id: int):
+    """The old download address: to the officer's page (404 outside the viewer's reach),
+    whose button queues it."""
     require_oversight(request.user)
     person = _officer(request, person_id)
-    return evidence_package_response(
-        viewer=request.user,
-        person=person,
-        compliance=officer_compliance(person=person),
-        entries=ledger(person),
-        request=request,
-    )
+    messages.info(request, MOVED)
+    return redirect("compliance-officer", person_id=person.pk)
 
 
 def _act(request, person: Person, action, success: str):

@@ -167,6 +167,12 @@ STORAGES = {
     **build_storages(MEDIA_S3),
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Large exports (compliance.exporting, docs/exports.md): built by a task into the private
+# "exports" storage above (on disk: COMPLIANCE_EXPORTS_ROOT, default private/exports/ beside the
+# code, outside MEDIA_ROOT), downloaded through a view that checks who asks, kept
+# COMPLIANCE_EXPORT_DAYS after they are built, then removed by `manage.py prune_exports`.
+COMPLIANCE_EXPORTS_ROOT = os.environ.get("COMPLIANCE_EXPORTS_ROOT", "")
+COMPLIANCE_EXPORT_DAYS = int(os.environ.get("COMPLIANCE_EXPORT_DAYS", "7"))
 
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 

@@ -1,5 +1,9 @@
 """Tests: fast password hashing, in-memory email, no debug."""
 
+import atexit
+import shutil
+import tempfile
+
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -13,6 +17,9 @@ MEDIA_ROOT = BASE_DIR / ".test-media"  # noqa: F405
 # The sequencer runs in the writer's thread after its commit, so a test sees its events chained
 # (tests/lms/test_audit_sequencer.py runs the background thread itself).
 AUDIT_SEQUENCE_DELAY_SECONDS = 0
+# Export files of this test run, outside the repository (and MEDIA_ROOT, as in production).
+COMPLIANCE_EXPORTS_ROOT = tempfile.mkdtemp(prefix="common-ground-test-exports-")
+atexit.register(shutil.rmtree, COMPLIANCE_EXPORTS_ROOT, ignore_errors=True)
 # Nothing outlives a test: page cache tests (tests/lms/conftest.py page_cache_on) turn it on.
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},

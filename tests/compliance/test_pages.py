@@ -1,7 +1,6 @@
 """The compliance pages, exports and reminders, as officers, coordinators and command staff use
 them."""
 
-import csv
 import io
 import zipfile
 from datetime import date, timedelta
@@ -14,7 +13,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from compliance import services
-from compliance.exports import STATE_CSV_COLUMNS, zip_stream
+from compliance.exports import zip_stream
 from compliance.models import (
     AgencyRuleSet,
     ComplianceProfile,
@@ -262,82 +261,25 @@ def test_choosing_the_agencys_rule_set(learner, client, coordinator, rule_sets, 
     assert AgencyRuleSet.objects.get(agency=agency_a).rule_set.code == "il-lestb"
 
 
-def test_the_state_csv_has_its_documented_columns_and_neutralised_cells(
-    officer, client, command_a, coordinator, entry_data
-):
-    entry = services.entry_approve(
-        entry=submit(officer, entry_data, title="=HYPERLINK(1)"), by=coordinator
-    )
-    submit(officer, entry_data, title="Still pending")
-    client.force_login(command_a.user)
-    today = timezone.localdate()
-    response = client.get(
-        f"/compliance/staff/state.csv?start={today - timedelta(days=30)}&end={today}"
-    )
-    assert response.status_code == 200
-    text = b"".join(response.streaming_content).decode("utf-8-sig")
-    rows = list(csv.reader(io.StringIO(text)))
-    assert rows[0] == STATE_CSV_COLUMNS
-    assert len(rows) == 2  # the pending entry is not reported
-    row = dict(zip(STATE_CSV_COLUMNS, rows[1], strict=True))
-    assert (row["record_id"], row["officer_state_id"], row["title"], row["hours"]) == (
-        str(entry.pk),
-        "MN-12345",
-        "'=HYPERLINK(1)",
-        "6.00",
-    )
-    assert row["category_names"] == "Crisis intervention and mental illness crises"
-    assert AuditEvent.objects.filter(
-        action=Action.REPORT_EXPORTED, data__format="state-csv"
-    ).exists()
-
-
 @pytest.mark.parametrize(
-    "query",
+    ("path", "to"),
     [
-        "start=2026-02-01&end=2026-01-01",
-        "start=x&end=2026-01-01",
-        "start=2000-01-01&end=2026-01-01",
-        "",
+        ("/compliance/staff/state.csv?start=2026-01-01&end=2026-12-31", "/compliance/staff/"),
+        ("/compliance/staff/declaration.pdf?year=2026", "/compliance/staff/"),
+        ("/compliance/staff/people/{officer}/evidence.zip", "/compliance/staff/people/{officer}/"),
     ],
 )
-def test_a_bad_csv_range_is_refused(officer, client, command_a, query):
-    client.force_login(command_a.user)
-    assert client.get(f"/compliance/staff/state.csv?{query}").status_code == 302
-    assert not AuditEvent.objects.filter(action=Action.REPORT_EXPORTED).exists()
-
-
-def test_the_annual_declaration_is_a_pdf(officer, client, command_a):
-    client.force_login(command_a.user)
-    response = client.get(f"/compliance/staff/declaration.pdf?year={timezone.localdate().year}")
-    assert response.status_code == 200
-    assert response["Content-Type"] == "application/pdf"
-    assert response.content.startswith(b"%PDF")
-    assert client.get("/compliance/staff/declaration.pdf?year=2999").status_code == 302
-
-
-def test_the_evidence_package_streams_a_zip_of_transcript_certificates_and_evidence(
-    officer, client, command_a, entry_data, certificate
+def test_the_old_download_addresses_send_staff_to_the_form_that_prepares_the_export(
+    officer, client, command_a, path, to
 ):
-    upload = SimpleUploadedFile("letter.pdf", PDF)
-    entry = services.external_entry_submit(
-        person=officer,
-        data={**entry_data, "hours": Decimal(6), "completed_on": timezone.localdate()},
-        evidence=upload,
-        by=officer.user,
-    )
     client.force_login(command_a.user)
-    response = client.get(f"/compliance/staff/people/{officer.pk}/evidence.zip")
-    assert response.status_code == 200 and response.streaming
-    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
-    names = archive.namelist()
-    assert names[0] == "transcript.pdf"
-    assert f"certificates/{certificate.serial}.pdf" in names
-    evidence = next(n for n in names if n.startswith("evidence/"))
-    assert evidence.endswith(f"entry-{entry.pk}.pdf")
-    assert archive.read(evidence) == PDF
-    assert archive.read("transcript.pdf").startswith(b"%PDF")
-    assert archive.testzip() is None
+    response = client.get(path.format(officer=officer.pk))
+    assert response.status_code == 302
+    assert response["Location"] == to.format(officer=officer.pk)
+    assert not AuditEvent.objects.filter(action=Action.REPORT_EXPORTED).exists()
+    page = client.get(response["Location"]).content.decode()
+    assert "Exports are now prepared in the background" in page
+    assert 'action="/compliance/staff/exports/new/"' in page
 
 
 def test_the_zip_stream_never_holds_more_than_a_chunk():

@@ -35,11 +35,13 @@ from wagtail.images import get_image_model
 from werkzeug.serving import make_server
 
 from compliance import services
+from compliance.exporting.models import ExportRequest
 from compliance.models import ComplianceProfile, RuleSet, TrainingEntry
 from lms.middleware import policies
 from lms.storage import ObjectStorage, build_storages
 from tests.courses.test_document_access import CONTENT, make_document, url
 from tests.factories import LessonPageFactory
+from tests.tasks import run_on_commit, run_tasks
 
 PDF = b"%PDF-1.4\n%test evidence\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 REGION = "us-east-1"
@@ -287,13 +289,25 @@ def test_staff_of_another_agency_get_a_404_and_no_address(client, command_b, lea
     assert client.get(staff_evidence(entry)).status_code == 404
 
 
-def test_the_evidence_package_reads_evidence_from_the_bucket(client, command_a, officer, entry):
+def test_the_evidence_package_reads_evidence_from_the_bucket_and_is_kept_there_privately(
+    client, command_a, officer, entry, bucket
+):
     client.force_login(command_a.user)
+    with run_on_commit(execute=True):
+        client.post(
+            "/compliance/staff/exports/new/", {"kind": "evidence-package", "person": officer.pk}
+        )
+    run_tasks()
+    export = ExportRequest.objects.get(status="ready")
+    assert f"private/exports/{export.file.name}" in bucket.object_keys()
 
-    response = client.get(f"/compliance/staff/people/{officer.pk}/evidence.zip")
+    response = client.get(f"/compliance/staff/exports/{export.pk}/")
 
-    assert response.status_code == 200
-    archive = zipfile.ZipFile(BytesIO(b"".join(response.streaming_content)))
+    assert response.status_code == 302
+    assert response["Location"].startswith(
+        f"{bucket.media.endpoint_url}/{bucket.name}/private/exports/"
+    )
+    archive = zipfile.ZipFile(BytesIO(requests.get(response["Location"], timeout=10).content))
     evidence = next(name for name in archive.namelist() if name.startswith("evidence/"))
     assert archive.read(evidence) == PDF
 

@@ -1,6 +1,7 @@
 """One CSV export flow (`oversight.exports.completion_csv_export`) behind both doors: the API's
-completion.csv and the dashboard's. For each filter, both give the same file and write the
-same audit event."""
+completion.csv and the dashboard's; and the same file prepared in the background (the
+dashboard's *Prepare CSV*, `oversight.exports.COMPLETION_CSV`). For each filter, all give the
+same file and write the same audit event."""
 
 import csv
 import io
@@ -8,12 +9,14 @@ import io
 import pytest
 from django.utils import timezone
 
+from compliance.exporting.models import ExportRequest
 from lms.audit import Action
 from lms.models import AuditEvent
 from tests.factories import PersonFactory, UnitFactory
 from tests.helpers import pass_module
+from tests.tasks import run_on_commit, run_tasks
 
-DOORS = ["api", "page"]
+DOORS = ["api", "page", "queued"]
 
 # (filters, the people expected by name), people: "done" passed both modules, "none" nothing.
 CASES = [
@@ -44,9 +47,22 @@ def world(make_command_staff, agency_a, assignment, curriculum):
     return {"command": command, "people": people, "east": east, "curriculum": curriculum.page}
 
 
+def _prepared(client, user, params):
+    """Ask for the CSV as the dashboard's *Prepare CSV* form does, run the task, download."""
+    client.force_login(user)
+    with run_on_commit(execute=True):
+        asked = client.post("/compliance/staff/exports/new/", {"kind": "completion-csv", **params})
+    assert asked.status_code == 302 and asked["Location"] == "/compliance/staff/exports/"
+    run_tasks()
+    export = ExportRequest.objects.get(kind="completion-csv", status="ready")
+    return client.get(f"/compliance/staff/exports/{export.pk}/")
+
+
 def _download(door, client, api_for, user, params):
     if door == "api":
         response = api_for(user).get("/api/v1/reports/completion.csv", params)
+    elif door == "queued":
+        response = _prepared(client, user, params)
     else:
         client.force_login(user)
         response = client.get("/oversight/completion.csv", params)
@@ -74,6 +90,8 @@ def test_each_door_exports_the_filtered_rows_and_records_the_export(
     assert all(row["modules_total"] == "2" for row in rows)
     event = AuditEvent.objects.filter(action=Action.REPORT_EXPORTED).get()
     assert event.actor_username == world["command"].user.username
+    if door == "queued":
+        assert event.data.pop("export") == ExportRequest.objects.get().pk
     assert event.data == {
         "format": "csv",
         "unit": params.get("unit"),
@@ -139,6 +157,8 @@ def test_safe_cell_leaves_other_values_alone(value):
 def _raw(door, client, api_for, user, params):
     if door == "api":
         response = api_for(user).get("/api/v1/reports/completion.csv", params)
+    elif door == "queued":
+        response = _prepared(client, user, params)
     else:
         client.force_login(user)
         response = client.get("/oversight/completion.csv", params)
@@ -146,10 +166,11 @@ def _raw(door, client, api_for, user, params):
     return b"".join(response.streaming_content)
 
 
-def test_page_download_starts_with_the_utf8_byte_order_mark(client, api_for, command_a):
+@pytest.mark.parametrize("door", ["page", "queued"])
+def test_page_download_starts_with_the_utf8_byte_order_mark(client, api_for, command_a, door):
     PersonFactory(agency=command_a.agency, user__first_name="José", user__last_name="Núñez")
 
-    body = _raw("page", client, api_for, command_a.user, {})
+    body = _raw(door, client, api_for, command_a.user, {})
 
     assert body.startswith(b"\xef\xbb\xbfperson_id,")
     assert "José Núñez" in body.decode("utf-8-sig")
@@ -183,3 +204,29 @@ def test_the_bom_parameter_is_in_the_openapi_schema(api_for, command_a):
     assert bom["in"] == "query"
     assert bom["schema"]["type"] == "boolean"
     assert "byte order mark" in bom["description"]
+
+
+def test_preparing_with_a_unit_of_another_agency_is_404_and_queues_nothing(
+    client, command_a, agency_b
+):
+    other = UnitFactory(agency=agency_b)
+    client.force_login(command_a.user)
+    with run_on_commit(execute=True):
+        response = client.post(
+            "/compliance/staff/exports/new/", {"kind": "completion-csv", "unit": other.pk}
+        )
+    assert response.status_code == 404
+    assert not ExportRequest.objects.exists()
+    assert not AuditEvent.objects.filter(action=Action.REPORT_EXPORTED).exists()
+
+
+def test_preparing_with_a_bad_status_says_so_and_queues_nothing(client, command_a):
+    client.force_login(command_a.user)
+    response = client.post(
+        "/compliance/staff/exports/new/",
+        {"kind": "completion-csv", "status": "sideways", "next": "/oversight/"},
+        follow=True,
+    )
+    assert response.redirect_chain[-1][0] == "/oversight/"
+    assert "status: Must be one of:" in response.content.decode()
+    assert not ExportRequest.objects.exists()

@@ -375,11 +375,9 @@ class Drill:
     def _site_env(self, name: str) -> dict[str, str]:
         """This process's settings and keys, the scratch database, a cache of its own."""
         env = {key: value for key, value in os.environ.items() if key != "REDIS_URL"}
-        env.update(
-            DJANGO_SETTINGS_MODULE=settings.SETTINGS_MODULE,
-            DATABASE_URL=self.server.url(name),
-            SHARED_CACHE_DIR=str(self.cache_dir / name),
-        )
+        env.update(DATABASE_URL=self.server.url(name), SHARED_CACHE_DIR=str(self.cache_dir / name))
+        if settings.SETTINGS_MODULE:  # else the environment's, as this process was started
+            env["DJANGO_SETTINGS_MODULE"] = settings.SETTINGS_MODULE
         return env
 
     def _manage_output(self, name: str, args: list[str]) -> str | None:

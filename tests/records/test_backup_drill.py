@@ -6,6 +6,8 @@ The drill runs pg_dump, pg_restore and manage.py in subprocesses, which see only
 rows: hence a committing test (`transaction=True`) that builds its own site.
 """
 
+import base64
+import json
 from io import StringIO
 
 import dj_database_url
@@ -19,7 +21,7 @@ from compliance.models import TrainingEntry
 from courses.models import Certificate, CurriculumPage, HomePage
 from lms import roles
 from lms.models import AuditEvent
-from records.drill import Drill, Server
+from records.drill import Drill, Server, compare_summaries
 from tests.factories import AgencyFactory, AssignmentFactory, PersonFactory, make_curriculum
 from tests.helpers import pass_module
 
@@ -160,3 +162,30 @@ def test_scratch_database_url_keeps_every_part_as_the_settings_read_it():
 
     assert (parsed["HOST"], parsed["PORT"], parsed["NAME"]) == ("db.internal", 5433, "wt_backup_x")
     assert (parsed["USER"], parsed["PASSWORD"]) == ("cg app", "p@ss/w:rd")
+
+
+def test_portable_restore_may_renumber_the_achievement_but_nothing_else():
+    def token(achievement_id, holder="Dana Reyes"):
+        payload = {
+            "credentialSubject": {"identifier": holder, "achievement": {"id": achievement_id}}
+        }
+        body = base64.urlsafe_b64encode(json.dumps(payload).encode()).decode().rstrip("=")
+        return f"header.{body}.signature"
+
+    def summary(credential):
+        return {
+            "counts": {},
+            "certificates": {"C": {"revoked": False, "credential": credential}},
+            "verified": {"C": {"verified": True, "revoked": False, "detail": ""}},
+        }
+
+    live = summary(token("urn:achievements:40"))
+    renumbered, renamed = summary(token("urn:achievements:4")), summary(token("x", "Someone"))
+
+    assert compare_summaries(live, renumbered, "copy", page_ids_kept=False) == []
+    assert compare_summaries(live, renumbered, "copy") == [
+        "copy: certificate C signs a different credential"
+    ]
+    assert compare_summaries(live, renamed, "copy", page_ids_kept=False) == [
+        "copy: certificate C signs a different credential"
+    ]

@@ -24,6 +24,7 @@ from assessments.models import AttemptItem, AttemptPick, SurveyAnswer
 from assessments.services import item_rows
 from assessments.snapshots import answers_problems, snapshot_problems
 from courses.progress import tally
+from lms import roles
 from lms.audit import Action, append_moved_events, record_event, verify_chain
 from lms.json_input import JsonInputError, integer_limits, integer_problem, is_integer, load_json
 from lms.models import AuditChainHead, AuditEvent, Person
@@ -283,9 +284,15 @@ def _pair(key: Any) -> tuple | None:
     return None
 
 
+@transaction.atomic
 def import_records(data: dict) -> dict[str, int]:
-    """Check the whole file, then restore it in one transaction; returns rows per section."""
+    """Check the whole file, then restore it in one transaction; returns rows per section.
+
+    The role groups are the platform's, not records: they are made first (as `seed_demo`
+    does), so a site migrated from nothing takes its accounts' roles; other groups must exist.
+    """
     refuse_unless_empty(data)
+    roles.ensure_roles()
     decoder = _Decoder(data, ContentKeys())
     for name in SECTIONS:
         for _ in decoder.rows(name):

@@ -35,7 +35,7 @@ MAY_IMPORT = {
     "courses": BELOW_COURSES,
     "compliance": {"courses", *BELOW_COURSES},
     "oversight": {"compliance", "courses", *BELOW_COURSES},
-    "records": {"courses", *BELOW_COURSES},
+    "records": {"compliance", "courses", *BELOW_COURSES},
     "authoring": {"courses", *BELOW_COURSES},
     "community": {"oversight", "courses", *BELOW_COURSES},
 }

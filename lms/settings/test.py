@@ -1,6 +1,7 @@
 """Tests: fast password hashing, in-memory email, no debug."""
 
 import atexit
+import os
 import shutil
 import tempfile
 
@@ -26,8 +27,9 @@ CACHES = {
     "shared": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"},
     "memo": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "memo"},
 }
-# A throwaway key for signing credentials, new in every test run, never written to disk.
-CREDENTIALS_SIGNING_KEY = (
+# A throwaway key for signing credentials, new in every test run, never written to disk; the
+# environment's when set (the backup drill's test hands its key to the manage.py it starts).
+CREDENTIALS_SIGNING_KEY = os.environ.get("CREDENTIALS_SIGNING_KEY") or (
     Ed25519PrivateKey.generate()
     .private_bytes(
         serialization.Encoding.PEM,

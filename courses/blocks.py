@@ -20,6 +20,7 @@ from wagtail.documents.blocks import DocumentChooserBlock
 from wagtail.images.blocks import ImageChooserBlock
 
 from courses.branching import RATINGS, follow, scenario_problems
+from lms.page_cache import remembered
 from lms.sanitize import clean_text
 
 RICH_TEXT_FEATURES = ["h2", "h3", "bold", "italic", "ol", "ul", "link", "blockquote"]
@@ -363,12 +364,10 @@ PER_LEARNER_BLOCKS = frozenset({"scenario", "branching_scenario", "reflection_pr
 
 def lesson_body(page, request) -> list[tuple]:
     """The page's body as (block, html) pairs: `html` the block's rendering, the same for every
-    learner, made once per worker, page revision and content version and shared; None for a
-    block the template renders for the learner (PER_LEARNER_BLOCKS). A preview renders it all
-    from the draft it shows."""
-    from lms.page_cache import remembered
-
-    if getattr(request, "is_preview", False) or page.live_revision_id is None:
+    learner, made once per worker, page revision and content version (every save of a page
+    renews it) and shared; None for a block the template renders for the learner
+    (PER_LEARNER_BLOCKS). A preview renders it all from the draft it shows."""
+    if getattr(request, "is_preview", False):
         return [(block, None) for block in page.body]
 
     def render() -> list[str | None]:

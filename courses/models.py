@@ -184,9 +184,11 @@ class ModulePage(LearnerPage):
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         progress = context["progress"]
-        context["module_progress"] = progress and next(
+        context["module_progress"] = module_progress = progress and next(
             (m for m in progress.modules if m.outline.page.pk == self.pk), None
         )
+        if module_progress and module_progress.outline.page.quiz_id == self.quiz_id:
+            self.quiz = module_progress.outline.quiz  # read with the outline: no query
         if progress:
             from courses.progress.selectors import with_survey_offers
 

@@ -185,12 +185,16 @@ def modules_total(curriculum: CurriculumPage) -> int:
 
 
 def curriculum_of(page) -> CurriculumPage:
-    """The curriculum above a module or lesson page, found by path (kept in the worker until
-    content changes)."""
-    paths = [page.path[: CurriculumPage.steplen * d] for d in range(1, page.depth)]
-    return remembered(
-        f"curriculum-above:{page.path}", lambda: CurriculumPage.objects.get(path__in=paths)
+    """The curriculum above a module or lesson page, found by path among every curriculum
+    (kept in the worker until content changes: one query for all pages)."""
+    curricula = remembered(
+        "curricula-by-path", lambda: {c.path: c for c in CurriculumPage.objects.all()}
     )
+    paths = (page.path[: CurriculumPage.steplen * d] for d in range(1, page.depth))
+    found = [curricula[path] for path in paths if path in curricula]
+    if len(found) != 1:
+        raise CurriculumPage.DoesNotExist(f"No curriculum above {page.path}.")
+    return found[0]
 
 
 @dataclass
@@ -606,12 +610,17 @@ def surveys_answered(user, survey_ids) -> dict[int, set[str]]:
 def with_survey_offers(user, progress: list[CurriculumProgress]) -> list[CurriculumProgress]:
     """Fill each curriculum's `survey_offers` with the surveys open to the learner now.
 
-    Two queries whatever the number of curricula: the published surveys, the user's answers.
+    One query whatever the number of curricula: the user's answers (the published surveys
+    are kept in the worker).
     """
     survey_ids = {p.outline.page.survey_id for p in progress if p.outline.page.survey_id}
     if not survey_ids:
         return progress
-    surveys = {s.pk: s for s in Survey.objects.filter(pk__in=survey_ids, live=True)}
+    ids = sorted(survey_ids)
+    surveys = remembered(  # publishing a survey renews the content version
+        f"live-surveys:{ids}",
+        lambda: {s.pk: s for s in Survey.objects.filter(pk__in=ids, live=True)},
+    )
     answered = surveys_answered(user, surveys)
     for item in progress:
         curriculum = item.outline.page

@@ -12,10 +12,11 @@ their models change what, with `watch(Model, scope=...)`:
 
 `register_signal_handlers()`, from LmsConfig.ready, watches what lms knows itself: every
 Wagtail page model and the sites, the pages' view restrictions (lms.routing routes only pages
-none covers), agencies, units, groups and their permissions, and people and accounts with their groups, permissions and oversight units and their API tokens
-(`Scope.ACCOUNT`: also what each worker keeps about the account, `remembered`; a token only
-when deleted, and only its user's account); and it renews the content version after a
-migrate that applied anything (data migrations write rows without signals).
+none covers), agencies, units, groups and their permissions, and people and accounts with
+their groups, permissions and oversight units and their API tokens (`Scope.ACCOUNT`: also
+what each worker keeps about the account, `remembered`; a token only when deleted, and only
+its user's account); and it renews the content version after a migrate that applied anything
+(data migrations write rows without signals).
 
 Every renewal waits for the commit: a rolled-back write renews nothing, and no request can
 store the old page under the new version before the write is visible. A save that only keeps a

@@ -12,6 +12,7 @@ from functools import reduce
 from operator import or_
 
 from django.db.models import BooleanField, DateTimeField, F, IntegerField, Q, QuerySet, Value
+from django.db.models.functions import Cast
 from django.utils import timezone
 from wagtail.models import Page
 
@@ -448,7 +449,7 @@ def _facts(queryset, kind: str, **columns):
         "f_t2": DateTimeField(),
         "f_t3": DateTimeField(),
     }
-    values = {name: Value(None, output_field=field) for name, field in empty.items()}
+    values = {name: Cast(Value(None), field) for name, field in empty.items()}  # typed NULLs
     values.update(columns)
     return queryset.order_by().annotate(f_kind=Value(kind), **values).values(*_FACT_COLUMNS)
 

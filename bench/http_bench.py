@@ -40,7 +40,10 @@ SIZES = [50_000, 5_000, 500]  # bench-01, bench-02, bench-03
 REPORT_AGENCY = "bench-02"  # the report page is measured on the agency of 5,000
 CSV_AGENCY = "bench-01"  # the CSV on the agency of 50,000
 ATTEMPT_LEARNERS = 1000  # each may start every module's quiz once per run
-SQLITE_PATH = Path(tempfile.gettempdir()) / "common-ground-http-bench.sqlite3"
+SQLITE_PATH = Path(
+    os.environ.get("BENCH_SQLITE_PATH")
+    or Path(tempfile.gettempdir()) / "common-ground-http-bench.sqlite3"
+)
 DEFAULT_PG_URL = "postgres://postgres@127.0.0.1:5432/bench_http"
 SEED_VERSION = "1"  # bump when the fixtures below change shape
 
@@ -53,6 +56,9 @@ ENDPOINTS = [
     ("verify", "certificate verification, public", "floor", 0.8),
     ("lesson", "lesson page, signed in", "signed_in_floor", 0.8),
     ("my_training", "My training", "signed_in_floor", 0.6),
+    ("lesson_rendered", "lesson page, rendered (issue 18)", "signed_in_floor", 0.25),
+    ("module_rendered", "module page, rendered", "signed_in_floor", 0.2),
+    ("my_training_rendered", "My training, rendered", "signed_in_floor", 0.2),
     ("attempt_start", "quiz attempt start (API)", "write_floor", 0.3),  # issue 18
     ("attempt_submit", "quiz attempt submit (API)", "write_floor", 0.5),
     ("certificate_pdf", "certificate PDF", "signed_in_floor", None),
@@ -62,6 +68,10 @@ ENDPOINTS = [
 FLOORS = ("floor", "signed_in_floor")
 WRITE_FLOOR_PATH = "/bench/floor/write/"
 PAGE_CACHED = {"signed_in_floor", "home", "verify", "lesson", "my_training", "report"}
+# Rendered pages (issue 18): RENDER_READERS officers of REPORT_AGENCY, each reading every page
+# of the row in turn; every request carries a query string, which the page cache never serves.
+RENDERED = ("lesson_rendered", "module_rendered", "my_training_rendered")
+RENDER_READERS = 200
 PDF_MEDIAN_MS = 50
 CSV_RSS_MB = 50
 
@@ -438,6 +448,7 @@ class Fixtures:
                 assert response.status_code == 200, (key, path, response.status_code)
                 seen.append(len(captured))
             counts[key] = str(seen[-1]) if seen[1] == seen[-1] else f"{seen[-1]} ({seen[1]})"
+        counts.update(self.count_rendered_queries())
         client = self.client(self.learner)
         with CaptureQueriesContext(connection) as captured:
             response = client.post(WRITE_FLOOR_PATH)
@@ -465,6 +476,49 @@ class Fixtures:
             )
         assert response.status_code == 200, response.content
         counts["attempt_submit"] = str(len(captured))
+        return counts
+
+    # --- Rendered pages (issue 18) ---------------------------------------------------------
+
+    def readers(self) -> list:
+        """RENDER_READERS officers of the report agency (not its command staff, not the
+        attempt learners), made once."""
+        if not hasattr(self, "_readers"):
+            skip = [u.pk for u in self.commands.values()] + [u.pk for u, _ in self.attempt_learners]
+            self._readers = list(
+                self.user_model.objects.filter(person__agency=self.agencies[REPORT_AGENCY])
+                .exclude(pk__in=skip)
+                .order_by("pk")[:RENDER_READERS]
+            )
+        return self._readers
+
+    def rendered_pages(self, key: str) -> list[str]:
+        """The pages a rendered row rotates through: every live lesson, every live module, or
+        My training."""
+        from django.urls import reverse
+
+        from courses.models import LessonPage, ModulePage
+
+        if key == "my_training_rendered":
+            return [reverse("my-training")]
+        model = LessonPage if key == "lesson_rendered" else ModulePage
+        pages = model.objects.live().descendant_of(self.curriculum).order_by("path")
+        return [page.url for page in pages]
+
+    def count_rendered_queries(self) -> dict[str, str]:
+        """SQL of a first view of each rendered row's page by an officer who has signed in and
+        seen My training (what a worker keeps about them is loaded then), in this process."""
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        counts = {}
+        for key, reader in zip(RENDERED, self.readers()[-len(RENDERED) :], strict=True):
+            client = self.client(reader)
+            client.get("/training/?warm")
+            with CaptureQueriesContext(connection) as captured:
+                response = client.get(self.rendered_pages(key)[-1] + "?first")
+            assert response.status_code == 200, (key, response.status_code)
+            counts[key] = str(len(captured))
         return counts
 
     def open_remaining_attempts(self) -> None:
@@ -596,6 +650,17 @@ end
 """
 
 
+LUA_RENDERED = """
+local items = {%s}
+local i = 0
+request = function()
+  i = i + 1
+  local item = items[(i - 1) %% #items + 1]
+  return wrk.format("GET", item[2] .. "?render=" .. i, {["Cookie"] = item[1]})
+end
+"""
+
+
 class Load:
     def __init__(self, server: Server, fixtures: Fixtures, args: Namespace):
         self.server, self.fixtures, self.args = server, fixtures, args
@@ -618,6 +683,8 @@ class Load:
     def run(self, key: str) -> dict:
         if key in ("attempt_start", "attempt_submit"):
             return self._attempts(key)
+        if key in RENDERED:
+            return self._rendered(key)
         if key == "write_floor":
             headers = ["-H", f"Cookie: {self.cookie(self.fixtures.learner)}"]
             with tempfile.NamedTemporaryFile("w", suffix=".lua") as lua:
@@ -654,6 +721,23 @@ class Load:
             lua.flush()
             # One thread, so the script's counter hands each item out once.
             return self._wrk("/", ["-s", lua.name], self.args.connections, expect=len(items))
+
+    def _rendered(self, key: str) -> dict:
+        """Every reader's pages of the row in turn (officer by officer, as officers read), each
+        request with a query string of its own: rendered, never served from the page cache.
+        Each page is rendered twice first (a server in steady state holds what every learner
+        shares: the route map, outlines, lesson bodies)."""
+        pages = self.fixtures.rendered_pages(key)
+        items = [(self.cookie(user), page) for user in self.fixtures.readers() for page in pages]
+        warm = self.fixtures.readers()[-1]  # not among those measured first
+        for page in pages * 2:  # each worker, in all likelihood: what all learners share
+            status, _ = self.fetch(page + "?render=0", warm)
+            assert status == 200, (key, page, status)
+        listed = ",".join(f'{{"{cookie}", "{page}"}}' for cookie, page in items)
+        with tempfile.NamedTemporaryFile("w", suffix=".lua") as lua:
+            lua.write(LUA_RENDERED % listed)
+            lua.flush()
+            return self._wrk("/", ["-s", lua.name], self.args.connections)
 
     def _wrk(self, path: str, extra: list[str], connections: int, expect=None) -> dict:
         command = [wrk_path(), "-t1", f"-c{connections}", f"-d{self.args.duration}s"]

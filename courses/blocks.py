@@ -11,6 +11,7 @@ import html
 
 from django.core.exceptions import ValidationError
 from django.utils.functional import cached_property
+from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
 from wagtail import blocks
 from wagtail.admin.panels import FieldPanel
@@ -19,6 +20,7 @@ from wagtail.documents.blocks import DocumentChooserBlock
 from wagtail.images.blocks import ImageChooserBlock
 
 from courses.branching import RATINGS, follow, scenario_problems
+from lms.page_cache import remembered
 from lms.sanitize import clean_text
 
 RICH_TEXT_FEATURES = ["h2", "h3", "bold", "italic", "ol", "ul", "link", "blockquote"]
@@ -353,3 +355,31 @@ class LessonBodyBlock(blocks.StreamBlock):
     image = ImageBlock()
     video = VideoBlock()
     document = DocumentBlock()
+
+
+# What a block shows depends on who reads it: a scenario's options in the learner's own order,
+# a branching scenario's walk, a reflection's answer. Every other block reads the same for all.
+PER_LEARNER_BLOCKS = frozenset({"scenario", "branching_scenario", "reflection_prompt"})
+
+
+def lesson_body(page, request) -> list[tuple]:
+    """The page's body as (block, html) pairs: `html` the block's rendering, the same for every
+    learner, made once per worker, page revision and content version (every save of a page
+    renews it) and shared; None for a block the template renders for the learner
+    (PER_LEARNER_BLOCKS). A preview renders it all from the draft it shows."""
+    if getattr(request, "is_preview", False):
+        return [(block, None) for block in page.body]
+
+    def render() -> list[str | None]:
+        return [
+            None
+            if block.block_type in PER_LEARNER_BLOCKS
+            else str(block.render(context={"page": page, "block_id": block.id}))
+            for block in page.body
+        ]
+
+    shared = remembered(f"lesson-body:{page.pk}:{page.live_revision_id}", render)
+    return [
+        (block, None if html is None else mark_safe(html))  # noqa: S308 (rendered by our templates)
+        for block, html in zip(page.body, shared, strict=True)
+    ]

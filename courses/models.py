@@ -23,6 +23,7 @@ from courses.blocks import (
     LessonBodyBlock,
     RichTextPanel,
     SourceBlock,
+    lesson_body,
 )
 from lms.models import Agency, Person, Unit
 from lms.page_cache import MAX_SECONDS, cache_for_anonymous, cache_for_user
@@ -183,9 +184,11 @@ class ModulePage(LearnerPage):
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         progress = context["progress"]
-        context["module_progress"] = progress and next(
+        context["module_progress"] = module_progress = progress and next(
             (m for m in progress.modules if m.outline.page.pk == self.pk), None
         )
+        if module_progress and module_progress.outline.page.quiz_id == self.quiz_id:
+            self.quiz = module_progress.outline.quiz  # read with the outline: no query
         if progress:
             from courses.progress.selectors import with_survey_offers
 
@@ -223,13 +226,16 @@ class LessonPage(LearnerPage):
     subpage_types: list[str] = []
 
     def get_context(self, request, *args, **kwargs):
+        from courses.reflections import BLOCK_TYPE as REFLECTION
         from courses.reflections import reflections_of
         from courses.scenarios.selectors import scenario_states
 
         context = super().get_context(request, *args, **kwargs)
+        context["body"] = lesson_body(self, request)
         if context["person"]:  # each branching scenario where this learner stands
             context["scenario_states"] = scenario_states(person=context["person"], lesson=self)
-            context["reflections"] = reflections_of(context["person"], self)
+            if any(block.block_type == REFLECTION for block in self.body):
+                context["reflections"] = reflections_of(context["person"], self)
         progress = context["progress"]
         if progress:
             sequence = [(m, lesson) for m in progress.modules for lesson in m.outline.lessons]

@@ -4,7 +4,7 @@ from django.contrib.contenttypes.models import ContentType
 from wagtail.models import Page, ReferenceIndex
 
 from courses.models import Certificate, HomePage, LearnerPage
-from courses.progress.selectors import curricula_visible_to
+from courses.progress.selectors import visible_curricula
 from lms import mfa
 from lms.scoping import viewer_person
 
@@ -35,7 +35,7 @@ def user_can_view_training_page(user, page) -> bool:
     """Learners see pages of curricula assigned to them; authors (admin access) see all."""
     if user.has_perm("wagtailadmin.access_admin"):
         return True
-    return any(page.path.startswith(c.path) for c in curricula_visible_to(user))
+    return any(page.path.startswith(c.path) for c in visible_curricula(user))
 
 
 def user_can_view_document(user, document) -> bool:

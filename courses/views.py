@@ -21,12 +21,12 @@ from courses.permissions import request_can_download_certificate, user_can_view_
 from courses.progress import services
 from courses.progress.selectors import (
     certificates_of,
-    curricula_visible_to,
     learner_progress,
     module_attempt_review,
     module_attempts_left,
     search_hits,
     search_training,
+    visible_curricula,
     visible_lessons,
     visible_module_for_quiz,
     with_survey_offers,
@@ -34,6 +34,7 @@ from courses.progress.selectors import (
 from lms import mfa
 from lms.errors import DomainError
 from lms.page_cache import MAX_SECONDS, cache_for_anonymous, cache_for_user
+from lms.routing import attach_site
 from lms.scoping import require_person, viewer_person
 from lms.throttles import throttle_page
 
@@ -47,11 +48,10 @@ SEARCH_QUERY_MAX = 200
 def my_training(request):
     person = viewer_person(request.user)
     progress = (
-        learner_progress(person=person, curricula=curricula_visible_to(request.user))
-        if person
-        else []
+        learner_progress(person=person, curricula=visible_curricula(request.user)) if person else []
     )
     with_survey_offers(request.user, progress)
+    attach_site(request)
     response = render(
         request,
         "courses/my_training.html",

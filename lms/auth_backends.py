@@ -37,6 +37,18 @@ class CachedUserBackend(ModelBackend):
         user = load_user(user_id)
         return user if user is not None and self.user_can_authenticate(user) else None
 
+    def get_all_permissions(self, user_obj, obj=None):
+        """ModelBackend's, kept in this worker like the user: groups' permissions renew the
+        content version, a user's own permissions and groups their account version."""
+        cacheable = obj is None and user_obj.is_active and not user_obj.is_anonymous
+        if cacheable and not hasattr(user_obj, "_perm_cache"):
+            user_obj._perm_cache = remembered(
+                f"permissions:{user_obj.pk}",
+                lambda: frozenset(super(CachedUserBackend, self).get_all_permissions(user_obj)),
+                user_id=user_obj.pk,
+            )
+        return super().get_all_permissions(user_obj, obj)
+
 
 def token_expires_at(created: datetime) -> datetime:
     """When a token issued at `created` stops working (settings.API_TOKEN_HOURS)."""

@@ -4,12 +4,12 @@ no app below imports another above it; Wagtail's catch-all comes last."""
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
-from lms import mfa_views, password_reset
+from lms import mfa_views, password_reset, routing
 
 urlpatterns = [
     path("django-admin/", admin.site.urls),
@@ -52,7 +52,6 @@ urlpatterns = [
 ]
 
 if settings.DEBUG:  # uploads, but not documents: those go through /documents/ and its check
-    from django.urls import re_path
     from django.views.static import serve
 
     media = settings.MEDIA_URL.lstrip("/")
@@ -64,6 +63,8 @@ if settings.DEBUG:  # uploads, but not documents: those go through /documents/ a
         )
     )
 
+# Pages routed from a map (lms.routing) where it knows the path, else by Wagtail, as below.
+urlpatterns.append(re_path(wagtail_urls.serve_pattern, routing.serve, name="lms_serve"))
 urlpatterns.append(path("", include(wagtail_urls)))
 
 handler500 = "lms.views.server_error"

@@ -11,7 +11,8 @@ from datetime import date, datetime
 from functools import reduce
 from operator import or_
 
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, DateTimeField, F, IntegerField, Q, QuerySet, Value
+from django.db.models.functions import Cast
 from django.utils import timezone
 from wagtail.models import Page
 
@@ -64,6 +65,18 @@ def _within(curricula) -> Q:
     if not paths:
         return Q(pk__in=[])
     return reduce(or_, (Q(path__startswith=p) for p in paths))
+
+
+def visible_curricula(user) -> list[CurriculumPage]:
+    """`curricula_visible_to`, kept in the worker under the content version and the user's
+    account version (as `visible_curriculum_ids`)."""
+    if viewer_person(user) is None:
+        return []
+    return remembered(
+        f"visible-curriculum-pages:{user.pk}",
+        lambda: list(curricula_visible_to(user)),
+        user_id=user.pk,
+    )
 
 
 def visible_lessons(user) -> QuerySet[LessonPage]:
@@ -173,12 +186,16 @@ def modules_total(curriculum: CurriculumPage) -> int:
 
 
 def curriculum_of(page) -> CurriculumPage:
-    """The curriculum above a module or lesson page, found by path (kept in the worker until
-    content changes)."""
-    paths = [page.path[: CurriculumPage.steplen * d] for d in range(1, page.depth)]
-    return remembered(
-        f"curriculum-above:{page.path}", lambda: CurriculumPage.objects.get(path__in=paths)
+    """The curriculum above a module or lesson page, found by path among every curriculum
+    (kept in the worker until content changes: one query for all pages)."""
+    curricula = remembered(
+        "curricula-by-path", lambda: {c.path: c for c in CurriculumPage.objects.all()}
     )
+    paths = (page.path[: CurriculumPage.steplen * d] for d in range(1, page.depth))
+    found = [curricula[path] for path in paths if path in curricula]
+    if len(found) != 1:
+        raise CurriculumPage.DoesNotExist(f"No curriculum above {page.path}.")
+    return found[0]
 
 
 @dataclass
@@ -203,6 +220,12 @@ class CurriculumOutline:
     @property
     def credit_hours(self):
         return sum((m.page.credit_hours for m in self.modules), start=0)
+
+
+def curriculum_outline(curriculum: CurriculumPage) -> CurriculumOutline:
+    """The curriculum's outline, the same for every learner: built once per worker and
+    content version (publishing, moving or deleting a page renews it)."""
+    return remembered(f"outline:{curriculum.pk}", lambda: curriculum_outlines([curriculum])[0])
 
 
 def curriculum_outlines(curricula) -> list[CurriculumOutline]:
@@ -331,9 +354,11 @@ def _open_attempt_id(attempts, quiz_id: int | None, now) -> int | None:
 def learner_progress(
     *, person: Person, curricula: Iterable[CurriculumPage]
 ) -> list[CurriculumProgress]:
-    """Everything 'My training' shows, in a fixed number of queries whatever the size."""
+    """Everything 'My training' shows, in two queries whatever the size: the training
+    records and `_progress_facts`. The outlines and the learner's assignments are kept in the
+    worker (`curriculum_outline`, `_assignments_of`)."""
     now = timezone.now()
-    outlines = curriculum_outlines(curricula)
+    outlines = [curriculum_outline(curriculum) for curriculum in curricula]
     lesson_ids = [lesson.pk for o in outlines for lesson in o.lessons]
     module_ids = [m.page.pk for o in outlines for m in o.modules]
     quiz_ids = [m.page.quiz_id for o in outlines for m in o.modules if m.page.quiz_id]
@@ -345,23 +370,10 @@ def learner_progress(
             person=person, curriculum_id__in=curriculum_ids
         ).select_related("certificate")
     }
-    done_lessons = set(
-        LessonProgress.objects.filter(person=person, lesson_id__in=lesson_ids).values_list(
-            "lesson_id", "cycle"
-        )
+    done_lessons, module_done, attempts = _progress_facts(
+        person, lesson_ids=lesson_ids, module_ids=module_ids, quiz_ids=quiz_ids
     )
-    module_done = {
-        (module_id, cycle): completed_at
-        for module_id, cycle, completed_at in ModuleCompletion.objects.filter(
-            person=person, module_id__in=module_ids
-        ).values_list("module_id", "cycle", "completed_at")
-    }
-    attempts = list(
-        Attempt.objects.filter(user_id=person.user_id, quiz_id__in=quiz_ids).values(
-            "pk", "quiz_id", "score", "passed", "started_at", "submitted_at", "expires_at"
-        )
-    )
-    assignments = list(assignments_for(person).filter(curriculum_id__in=curriculum_ids))
+    assignments = [a for a in _assignments_of(person) if a.curriculum_id in curriculum_ids]
 
     result = []
     for outline in outlines:
@@ -412,6 +424,84 @@ def learner_progress(
             )
         )
     return result
+
+
+def _assignments_of(person: Person) -> list[Assignment]:
+    """`assignments_for`, kept in the worker: assignments renew the content version, the
+    person's agency and unit their account version."""
+    return remembered(
+        f"assignments:{person.pk}", lambda: list(assignments_for(person)), user_id=person.user_id
+    )
+
+
+_FACT_COLUMNS = ("f_kind", "f_ref", "f_number", "f_id", "f_flag", "f_t1", "f_t2", "f_t3")
+
+
+def _facts(queryset, kind: str, **columns):
+    """One arm of `_progress_facts`' union: `columns` named as in `_FACT_COLUMNS`, the rest
+    typed NULLs, so every arm selects the same columns in the same order."""
+    empty = {
+        "f_ref": IntegerField(),
+        "f_number": IntegerField(),
+        "f_id": IntegerField(),
+        "f_flag": BooleanField(),
+        "f_t1": DateTimeField(),
+        "f_t2": DateTimeField(),
+        "f_t3": DateTimeField(),
+    }
+    values = {name: Cast(Value(None), field) for name, field in empty.items()}  # typed NULLs
+    values.update(columns)
+    return queryset.order_by().annotate(f_kind=Value(kind), **values).values(*_FACT_COLUMNS)
+
+
+def _progress_facts(person: Person, *, lesson_ids, module_ids, quiz_ids):
+    """The learner's completed lessons {(lesson id, cycle)}, module completions
+    {(module id, cycle): completed_at} and attempts (dicts) among the given ids: one query,
+    a UNION ALL of the three tables."""
+    lessons = _facts(
+        LessonProgress.objects.filter(person=person, lesson_id__in=lesson_ids),
+        "lesson",
+        f_ref=F("lesson_id"),
+        f_number=F("cycle"),
+    )
+    modules = _facts(
+        ModuleCompletion.objects.filter(person=person, module_id__in=module_ids),
+        "module",
+        f_ref=F("module_id"),
+        f_number=F("cycle"),
+        f_t1=F("completed_at"),
+    )
+    attempts_made = _facts(
+        Attempt.objects.filter(user_id=person.user_id, quiz_id__in=quiz_ids),
+        "attempt",
+        f_ref=F("quiz_id"),
+        f_number=F("score"),
+        f_id=F("pk"),
+        f_flag=F("passed"),
+        f_t1=F("started_at"),
+        f_t2=F("submitted_at"),
+        f_t3=F("expires_at"),
+    )
+    done_lessons, module_done, attempts = set(), {}, []
+    for row in lessons.union(modules, attempts_made, all=True):
+        kind, ref, number = row["f_kind"], row["f_ref"], row["f_number"]
+        if kind == "lesson":
+            done_lessons.add((ref, number))
+        elif kind == "module":
+            module_done[(ref, number)] = row["f_t1"]
+        else:
+            attempts.append(
+                {
+                    "pk": row["f_id"],
+                    "quiz_id": ref,
+                    "score": number,
+                    "passed": row["f_flag"],
+                    "started_at": row["f_t1"],
+                    "submitted_at": row["f_t2"],
+                    "expires_at": row["f_t3"],
+                }
+            )
+    return done_lessons, module_done, attempts
 
 
 def module_attempts_left(*, person: Person, module: ModulePage, now=None) -> int:
@@ -521,12 +611,17 @@ def surveys_answered(user, survey_ids) -> dict[int, set[str]]:
 def with_survey_offers(user, progress: list[CurriculumProgress]) -> list[CurriculumProgress]:
     """Fill each curriculum's `survey_offers` with the surveys open to the learner now.
 
-    Two queries whatever the number of curricula: the published surveys, the user's answers.
+    One query whatever the number of curricula: the user's answers (the published surveys
+    are kept in the worker).
     """
     survey_ids = {p.outline.page.survey_id for p in progress if p.outline.page.survey_id}
     if not survey_ids:
         return progress
-    surveys = {s.pk: s for s in Survey.objects.filter(pk__in=survey_ids, live=True)}
+    ids = sorted(survey_ids)
+    surveys = remembered(  # publishing a survey renews the content version
+        f"live-surveys:{ids}",
+        lambda: {s.pk: s for s in Survey.objects.filter(pk__in=ids, live=True)},
+    )
     answered = surveys_answered(user, surveys)
     for item in progress:
         curriculum = item.outline.page

@@ -11,11 +11,12 @@ their models change what, with `watch(Model, scope=...)`:
 * `Scope.USER`: the same for the row's `user` (attempts, survey responses).
 
 `register_signal_handlers()`, from LmsConfig.ready, watches what lms knows itself: every
-Wagtail page model and the sites, agencies, units, groups and their permissions, and people
-and accounts with their groups, permissions and oversight units and their API tokens
-(`Scope.ACCOUNT`: also what each worker keeps about the account, `remembered`; a token only
-when deleted, and only its user's account); and it renews the content version after a
-migrate that applied anything (data migrations write rows without signals).
+Wagtail page model and the sites, the pages' view restrictions (lms.routing routes only pages
+none covers), agencies, units, groups and their permissions, and people and accounts with
+their groups, permissions and oversight units and their API tokens (`Scope.ACCOUNT`: also
+what each worker keeps about the account, `remembered`; a token only when deleted, and only
+its user's account); and it renews the content version after a migrate that applied anything
+(data migrations write rows without signals).
 
 Every renewal waits for the commit: a rolled-back write renews nothing, and no request can
 store the old page under the new version before the write is visible. A save that only keeps a
@@ -35,7 +36,7 @@ from django.contrib.auth.models import Group
 from django.db import models, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save, pre_save
 from rest_framework.authtoken.models import Token
-from wagtail.models import GroupPagePermission, Page, Site
+from wagtail.models import GroupPagePermission, Page, PageViewRestriction, Site
 from wagtail.signals import (
     page_published,
     page_unpublished,
@@ -100,7 +101,9 @@ def register_signal_handlers() -> None:
     for model in apps.get_models():
         if issubclass(model, Page):  # its post_save names the page's own class
             watch(model, scope=Scope.CONTENT)
-    for model in (Site, Agency, Unit, Group, GroupPagePermission, Group.permissions.through):
+    content = (Site, Agency, Unit, Group, GroupPagePermission, Group.permissions.through)
+    restrictions = (PageViewRestriction, PageViewRestriction.groups.through)  # lms.routing
+    for model in (*content, *restrictions):
         watch(model, scope=Scope.CONTENT)
     # A token's issue time is kept under its user's account version (lms.auth_backends): a
     # deleted (revoked) token renews it. Created at an API sign-in: no renewal.

@@ -436,6 +436,7 @@ def cluster(tmp_path_factory):
                 "STATIC_ROOT": str(own / "static"),
                 "MEDIA_ROOT": str(own / "media"),
                 "SHARED_CACHE_DIR": str(own / "cache"),
+                "PROMETHEUS_MULTIPROC_DIR": str(own / "metrics"),
                 "TMPDIR": str(own),
             }
             command = deployment.unit_command(deployment.WEB_UNIT, instance=str(port))

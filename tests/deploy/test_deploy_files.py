@@ -48,7 +48,11 @@ def test_the_web_unit_starts_gunicorn_with_the_deploy_configuration_on_its_port(
 
     assert os.access(command[0], os.X_OK) and Path(command[0]).name == "gunicorn"
     assert command[1:] == ["-c", str(deployment.GUNICORN_CONF), "lms.wsgi:application"]
-    assert env == {"GUNICORN_BIND": "127.0.0.1:8001"}
+    assert env == {
+        "GUNICORN_BIND": "127.0.0.1:8001",
+        # in the runtime directory the unit owns (emptied at each start)
+        "PROMETHEUS_MULTIPROC_DIR": "/run/commonground-8001/metrics",
+    }
     assert (deployment.ROOT / "lms" / "wsgi.py").exists()
 
 

@@ -64,7 +64,7 @@ class RequestIdMiddleware:
 
 
 def view_name(request, response) -> str:
-    """The name of the view that answered (its URL name, e.g. "wagtail_serve"), or what
+    """The name of the view that answered (its URL name, e.g. "lms_serve"), or what
     answered before any view: "page_cache" (lms.page_cache), "static" (WhiteNoise), "none"
     (no route, a refused host). Few values, so that it can label metrics."""
     if (match := getattr(request, "resolver_match", None)) is not None:

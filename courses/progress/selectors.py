@@ -228,6 +228,14 @@ def curriculum_outline(curriculum: CurriculumPage) -> CurriculumOutline:
     return remembered(f"outline:{curriculum.pk}", lambda: curriculum_outlines([curriculum])[0])
 
 
+def kept_curriculum_outlines(curricula) -> list[CurriculumOutline]:
+    """The outlines of several curricula, kept like `curriculum_outline` but built together
+    (two queries, not two per curriculum) when the worker has not kept them."""
+    curricula = list(curricula)
+    key = "outlines:" + ",".join(str(curriculum.pk) for curriculum in curricula)
+    return remembered(key, lambda: curriculum_outlines(curricula))
+
+
 def curriculum_outlines(curricula) -> list[CurriculumOutline]:
     """Modules (with quiz) and lessons of each curriculum, live only, in two queries."""
     curricula = list(curricula)
@@ -358,7 +366,7 @@ def learner_progress(
     records and `_progress_facts`. The outlines and the learner's assignments are kept in the
     worker (`curriculum_outline`, `_assignments_of`)."""
     now = timezone.now()
-    outlines = [curriculum_outline(curriculum) for curriculum in curricula]
+    outlines = kept_curriculum_outlines(curricula)
     lesson_ids = [lesson.pk for o in outlines for lesson in o.lessons]
     module_ids = [m.page.pk for o in outlines for m in o.modules]
     quiz_ids = [m.page.quiz_id for o in outlines for m in o.modules if m.page.quiz_id]

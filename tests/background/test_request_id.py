@@ -65,7 +65,7 @@ def test_the_workers_own_lines_about_a_task_name_its_request(db, production_log)
     assert failed["request_id"] == "edge-0123456789"
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_task_queued_by_a_request_carries_its_id():
     """A committing test: the password reset queues its email task once the request's
     transaction commits, inside the request, as in production."""

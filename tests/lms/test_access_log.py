@@ -22,7 +22,7 @@ def test_a_signed_in_request_writes_one_line_with_its_user_view_and_id(
     [line] = access_lines(access_log)
     assert line["request_id"] == response["X-Request-ID"] == "edge-0123456789"
     assert (line["method"], line["path"], line["status"]) == ("GET", "/", response.status_code)
-    assert line["view"] == "wagtail_serve"
+    assert line["view"] == "lms_serve"
     assert line["user_id"] == learner.user.pk
     assert isinstance(line["duration_ms"], float) and line["duration_ms"] > 0
     assert line["level"] == "INFO"

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from lms import audit
@@ -198,7 +198,8 @@ def test_a_missing_chain_head_is_made_by_the_sequencer():
     assert list(verify_chain()) == []
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.postgres  # on SQLite the writer sequences (lms.audit.sequence_delay)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_with_a_delay_a_commit_wakes_the_background_sequencer_which_chains_the_batch(settings):
     """The production setting: the writer's request does no sequencing of its own; the
     process's sequencer thread chains everything committed meanwhile, within the bound."""
@@ -221,6 +222,7 @@ def test_with_a_delay_a_commit_wakes_the_background_sequencer_which_chains_the_b
     assert list(verify_chain()) == []
 
 
+@pytest.mark.postgres
 def test_with_a_delay_the_writer_only_wakes_the_thread(settings, monkeypatch):
     """No query in the request: the wake is all a commit costs."""
     settings.AUDIT_SEQUENCE_DELAY_SECONDS = 0.05
@@ -231,3 +233,20 @@ def test_with_a_delay_the_writer_only_wakes_the_thread(settings, monkeypatch):
     audit._sequence_after_commit()
 
     assert woken == [True]
+
+
+@pytest.mark.django_db
+def test_on_sqlite_the_writer_sequences_whatever_the_delay(
+    settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    """SQLite's writers take turns on one lock: a sequencer thread would starve the writes
+    made outside a transaction, so the writer chains its own events after its commit."""
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's rule")
+    settings.AUDIT_SEQUENCE_DELAY_SECONDS = 0.05
+    monkeypatch.setattr(audit._background, "wake", lambda: pytest.fail("woke the thread"))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        event = record_event(action=Action.SIGN_IN, data={"n": 1})
+
+    assert AuditEvent.objects.get(pk=event.pk).seq is not None

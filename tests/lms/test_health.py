@@ -71,7 +71,7 @@ def test_readyz_fails_naming_the_cache_when_it_is_unreachable(client, db, settin
 
 
 @pytest.mark.postgres  # the SQLite test database is in memory: it cannot go away
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_readyz_fails_naming_the_database_when_it_is_unreachable_and_recovers(client):
     """The database's address is pointed at a closed port for one probe, then put back."""
     saved = dict(connection.settings_dict)

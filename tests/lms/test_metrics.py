@@ -69,7 +69,7 @@ def test_each_request_is_counted_by_view_method_and_status_class(client, db, scr
     )
     missing = (
         "commonground_request_duration_seconds_count",
-        (("method", "GET"), ("status", "4xx"), ("view", "wagtail_serve")),
+        (("method", "GET"), ("status", "4xx"), ("view", "lms_serve")),
     )
     before = scrape()
 

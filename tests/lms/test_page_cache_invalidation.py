@@ -335,6 +335,17 @@ SILENT_WRITES = {
     ("records/importing.py", "_reset_sequences", "execute"): (
         "moves PostgreSQL's id sequences on: no row changes"
     ),
+    ("records/drill.py", "backup", "execute"): (
+        "backup_drill: SET TRANSACTION ISOLATION LEVEL and pg_export_snapshot; it only reads"
+    ),
+    ("records/drill.py", "table_counts", "execute"): "backup_drill counts rows: it only reads",
+    ("records/drill.py", "create_database", "execute"): (
+        "backup_drill's CREATE DATABASE of a scratch copy, never the site's own"
+    ),
+    ("records/drill.py", "drop_database", "execute"): "backup_drill drops its scratch copies",
+    ("records/drill.py", "_site_env", "update"): (
+        "a dict update of the environment for a restored copy's commands: no database write"
+    ),
     ("records/exporting.py", "export_records", "execute"): (
         "SET TRANSACTION ISOLATION LEVEL: the export only reads"
     ),

@@ -14,7 +14,9 @@ from tests.factories import AgencyFactory, PersonFactory
 
 pytestmark = [
     pytest.mark.postgres,
-    pytest.mark.django_db(transaction=True, databases=["default", REPLICA]),
+    pytest.mark.django_db(
+        transaction=True, serialized_rollback=True, databases=["default", REPLICA]
+    ),
 ]
 REPORT = "/compliance/staff/"
 

@@ -69,19 +69,26 @@ def reset_sequences() -> None:
 
 
 @pytest.fixture(scope="session")
-def demo_snapshot(django_db_setup, django_db_blocker) -> str:
+def migrated_snapshot(django_db_setup, django_db_blocker) -> str:
+    """The serialized migrated database that committing tests start from, read off the
+    connection before Playwright starts (see demo_snapshot)."""
+    with django_db_blocker.unblock():
+        migrated = getattr(connection, "_test_serialized_contents", None)
+    if migrated is None:
+        pytest.fail("The test database was not serialized; request django_db_serialized_rollback.")
+    return migrated
+
+
+@pytest.fixture(scope="session")
+def demo_snapshot(migrated_snapshot, django_db_blocker) -> str:
     """Seed the demo once; returns the serialized database every browser test starts from.
 
     It must run before Playwright starts: while Playwright's event loop runs in this thread,
     Django hands out a different connection object (asgiref keys it by the running loop),
     one that never saw the serialized migrated state `setup_databases` stored on this one.
     """
+    migrated = migrated_snapshot
     with django_db_blocker.unblock():
-        migrated = getattr(connection, "_test_serialized_contents", None)
-        if migrated is None:
-            pytest.fail(
-                "The test database was not serialized; request django_db_serialized_rollback."
-            )
         _load(migrated)
         call_command("seed_demo", password=PASSWORD, stdout=StringIO())
         seeded = connection.creation.serialize_db_to_string()
@@ -91,10 +98,14 @@ def demo_snapshot(django_db_setup, django_db_blocker) -> str:
 
 
 @pytest.fixture
-def _demo_rollback_contents(demo_snapshot):
+def _demo_rollback_contents(demo_snapshot, migrated_snapshot):
     """Point this test's connection (Playwright's, see demo_snapshot) at the seeded snapshot,
-    which serialized rollback then loads before the test and the flush removes after it."""
+    which serialized rollback then loads before the test and the flush removes after it; put
+    back afterwards, so that later committing tests outside tests/browser start from the
+    migrated database, not the demo."""
     connection._test_serialized_contents = demo_snapshot
+    yield
+    connection._test_serialized_contents = migrated_snapshot
 
 
 @pytest.fixture

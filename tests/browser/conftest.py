@@ -98,18 +98,7 @@ def demo_snapshot(migrated_snapshot, django_db_blocker) -> str:
 
 
 @pytest.fixture
-def _demo_rollback_contents(demo_snapshot, migrated_snapshot):
-    """Point this test's connection (Playwright's, see demo_snapshot) at the seeded snapshot,
-    which serialized rollback then loads before the test and the flush removes after it; put
-    back afterwards, so that later committing tests outside tests/browser start from the
-    migrated database, not the demo."""
-    connection._test_serialized_contents = demo_snapshot
-    yield
-    connection._test_serialized_contents = migrated_snapshot
-
-
-@pytest.fixture
-def site(_demo_rollback_contents, django_db_serialized_rollback, live_server) -> str:
+def site(django_db_serialized_rollback, live_server) -> str:
     """The live server's address; its database holds the seeded demo, committed."""
     reset_sequences()
     return live_server.url
@@ -131,6 +120,20 @@ def browser(demo_snapshot):
         os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     else:
         os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture(scope="package", autouse=True)
+def _demo_for_serialized_rollback(browser, demo_snapshot, migrated_snapshot):
+    """Point Playwright's connection (see demo_snapshot) at the seeded snapshot, which serialized
+    rollback loads before each browser test and the flush removes after it; put the migrated
+    snapshot back when the package is done, so that later committing tests start from it.
+
+    Package scope matters: pytest-django's autouse live-server helper loads the snapshot before
+    any function-scoped fixture of a test runs, so it must be in place before the first test.
+    """
+    connection._test_serialized_contents = demo_snapshot
+    yield
+    connection._test_serialized_contents = migrated_snapshot
 
 
 @pytest.fixture

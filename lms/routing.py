@@ -5,7 +5,8 @@ page's specific class) per level, then asks the database for the page's view res
 Here a map of every live page's URL path to its id and class, kept in each worker under the
 content version (lms.page_cache.remembered: renewed by every page publish, unpublish, move
 and delete, by sites and by view restrictions), routes a request in memory; the page itself
-is then one query.
+is kept the same way (`_live_page`: for every learner until the content version is renewed,
+each request its own copy, checked against the page's row in one plain query).
 
 The map holds only what the walk would certainly find and that no view restriction covers:
 with one site (the default), no translations, no aliases and no page class that routes
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 
 from django.apps import apps
 from django.conf import settings
+from django.db import connection
 from django.http import HttpResponse
 from wagtail import hooks
 from wagtail import views as wagtail_views
@@ -72,6 +74,30 @@ def attach_site(request) -> None:
         request._wagtail_site = site
 
 
+def _live_page(page_id: int, label: str) -> Page | None:
+    """The live page: a copy kept in the worker under the content version, used while its row
+    says it is live at the same revision (one plain query; a change made without renewing the
+    version, an unpublish or a publish, still shows at once). Read through the ORM, a page
+    costs a render ~1.4 ms; the check and a kept copy ~0.1 ms."""
+    with connection.cursor() as cursor:
+        cursor.execute(_LIVE_REVISION_SQL, [page_id])
+        row = cursor.fetchone()
+    if row is None or not row[0]:
+        return None
+
+    def load():
+        return apps.get_model(label).objects.filter(pk=page_id, live=True).first()
+
+    page = remembered(f"page:{page_id}", load)
+    if page is not None and page.live_revision_id != row[1]:
+        page = load()
+    return page
+
+
+# Wagtail's page table (both databases quote names alike).
+_LIVE_REVISION_SQL = 'SELECT "live", "live_revision_id" FROM "wagtailcore_page" WHERE "id" = %s'
+
+
 def serve(request, path):
     """Wagtail's `serve` view, routed from the map where the map knows the path."""
     routes = route_map()
@@ -79,7 +105,7 @@ def serve(request, path):
     page = None
     if routes.site is not None and found is not None:
         page_id, label = found
-        page = apps.get_model(label).objects.filter(pk=page_id, live=True).first()
+        page = _live_page(page_id, label)
     if page is None:
         return wagtail_views.serve(request, path)
     request._wagtail_site = routes.site

@@ -23,7 +23,9 @@ pages); and each user's account version, renewed only by changes to the account 
 the deletion of its API token). What
 renews which is declared beside the cache: lms.page_cache.signal_handlers, with the list of
 bulk writes that renew explicitly in tests/lms/test_page_cache_invalidation.py.
-One small shared read per version serves a page. Changes that are only the passing of time
+One small shared read per version serves a page, and each version is read once per request
+(`RequestVersionsMiddleware`: later reads in the request use what the first one found, and
+this request's own renewals). Changes that are only the passing of time
 (an attempt's or a certificate's expiry) show within the view's timeout (USER_PAGE_SECONDS).
 
 Where things live (lms/settings): the versions in files on this host (SHARED_CACHE_DIR), the
@@ -40,6 +42,7 @@ a learner's own progress, which changes with every answer, does not throw them a
 import hashlib
 import re
 import time
+from contextvars import ContextVar
 
 from django.conf import settings
 from django.core.cache import caches
@@ -63,6 +66,8 @@ PUBLIC_PATHS = re.compile(
 _PUBLIC, _USER = "_page_cache_public_seconds", "_page_cache_user_seconds"
 _user_paths: set[str] = set()  # paths some view has opted in for users, in this worker
 _agency_of: dict[tuple, int] = {}  # (user id, user version, path) -> agency the page shows
+# The versions this request has read or renewed (RequestVersionsMiddleware); None outside one.
+_request_versions: ContextVar[dict[str, int] | None] = ContextVar("request_versions", default=None)
 
 
 def cache_for_anonymous(response, seconds: float):
@@ -81,7 +86,7 @@ def cache_for_user(response, seconds: float = USER_PAGE_SECONDS, *, agency_id: i
 
 def content_changed() -> None:
     """Invalidate every cached page (a new version: old entries are never read again)."""
-    caches[VERSION_ALIAS].set(CONTENT_VERSION, time.time_ns(), None)
+    _renew({CONTENT_VERSION: time.time_ns()})
 
 
 def user_changed(user_id: int | None, *, account: bool = False) -> None:
@@ -89,13 +94,13 @@ def user_changed(user_id: int | None, *, account: bool = False) -> None:
     the account itself (the user row, their person, what they may see: `remembered`)."""
     if user_id is not None:
         keys = [_user_key(user_id), *([_account_key(user_id)] if account else [])]
-        caches[VERSION_ALIAS].set_many(dict.fromkeys(keys, time.time_ns()), None)
+        _renew(dict.fromkeys(keys, time.time_ns()))
 
 
 def agency_changed(agency_id: int | None) -> None:
     """Invalidate the agency's cached oversight pages."""
     if agency_id is not None:
-        caches[VERSION_ALIAS].set(_agency_key(agency_id), time.time_ns(), None)
+        _renew({_agency_key(agency_id): time.time_ns()})
 
 
 def remembered(name: str, load, *, user_id: int | None = None):
@@ -137,7 +142,16 @@ def _agency_key(agency_id: int) -> str:
     return f"page-cache:agency:{agency_id}"
 
 
+def _renew(versions: dict[str, int]) -> None:
+    caches[VERSION_ALIAS].set_many(versions, None)
+    if (seen := _request_versions.get()) is not None:
+        seen.update(versions)
+
+
 def _versions(*keys: str) -> list[int]:
+    seen = _request_versions.get()
+    if seen is not None and all(key in seen for key in keys):
+        return [seen[key] for key in keys]
     cache = caches[VERSION_ALIAS]
     found = cache.get_many(keys)
     missing = {key: time.time_ns() for key in keys if key not in found}
@@ -145,7 +159,30 @@ def _versions(*keys: str) -> list[int]:
         cache.add(key, value, None)
     if missing:
         found.update(cache.get_many(list(missing)))
-    return [found.get(key, missing.get(key)) for key in keys]
+    values = [found.get(key, missing.get(key)) for key in keys]
+    if seen is not None:
+        seen.update(zip(keys, values, strict=True))
+    return values
+
+
+class RequestVersionsMiddleware:
+    """Outermost of the page caches: each version is read from the shared cache once per
+    request (a signed-in page asks for the content and account versions a dozen times).
+
+    A request sees the versions as they were when it first asked, plus its own renewals;
+    another worker's renewal during the request shows from the next one, as it would had it
+    come a moment later.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        token = _request_versions.set({})
+        try:
+            return self.get_response(request)
+        finally:
+            _request_versions.reset(token)
 
 
 def _replay(entry) -> HttpResponse:

@@ -75,6 +75,7 @@ MIDDLEWARE = [
     "lms.replica.ReplicaPinMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "lms.page_cache.RequestVersionsMiddleware",
     "lms.page_cache.AnonymousPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -77,9 +77,11 @@ def test_a_first_view_costs_few_queries_whatever_the_modules_lessons_and_officer
             pass_module(learner, module)
         PersonFactory.create_batch(5, agency=agency_a)
     assert first_views(curriculum, agency_a) == small
+    lesson = curriculum.modules[-1].lessons[0]
+    first_view(browser(PersonFactory(agency=agency_a)), lesson.url)  # kept for everyone
     client = browser(learner)  # a learner with progress in every module
     first_view(client, MY_TRAINING)
-    assert first_view(client, curriculum.modules[-1].lessons[0].url)[0] == small[0]
+    assert first_view(client, lesson.url)[0] == small[0]
 
 
 def test_a_published_edit_shows_on_the_next_render(
@@ -112,6 +114,21 @@ def test_an_unpublished_lesson_is_not_found_even_before_the_map_is_renewed(
     with django_capture_on_commit_callbacks(execute=True):
         LessonPage.objects.get(pk=lesson.pk).unpublish()
     assert client.get(lesson.url + "?y").status_code == 404
+
+
+def test_a_kept_lesson_is_not_served_once_another_revision_is_live(curriculum, learner):
+    lesson = curriculum.modules[0].lessons[0]
+    client = browser(learner)
+    assert "Lesson text." in first_view(client, lesson.url)[1]  # the worker keeps the page
+    page = LessonPage.objects.get(pk=lesson.pk)
+    page.body = [{"type": "rich_text", "value": "<p>Second edition.</p>"}]
+    revision = page.save_revision()
+    LessonPage.objects.filter(pk=lesson.pk).update(  # published with no version renewed
+        body=page.body, live_revision=revision
+    )
+    text = first_view(client, lesson.url + "?x")[1]
+    assert "Second edition." in text
+    assert "Lesson text." not in text
 
 
 def test_a_view_restriction_is_kept_on_a_page_the_map_held(

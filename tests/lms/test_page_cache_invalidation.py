@@ -350,6 +350,10 @@ SILENT_WRITES = {
         "SET TRANSACTION ISOLATION LEVEL: the export only reads"
     ),
     ("lms/health.py", "_database", "execute"): "SELECT 1 (/readyz): no row changes",
+    ("lms/routing.py", "_live_page", "execute"): "reads a page's live revision: no row changes",
+    ("courses/progress/selectors.py", "_progress_facts", "execute"): (
+        "reads a learner's progress: no row changes"
+    ),
     ("assessments/surveys.py", "survey_submit", "bulk_create"): (
         "survey answers are shown only in the survey report, which is not cached; the "
         "response saved with them renews the respondent's pages"

@@ -378,8 +378,12 @@ def lesson_body(page, request) -> list[tuple]:
             for block in page.body
         ]
 
-    shared = remembered(f"lesson-body:{page.pk}:{page.live_revision_id}", render)
+    shared = remembered(
+        f"lesson-body:{page.pk}:{page.live_revision_id}", render, copy=False
+    )  # strings, never changed
+    # Only the learner's blocks are made into block values (Wagtail converts a stream's blocks
+    # by type, on first access): the rest of the body is its kept HTML.
     return [
-        (block, None if html is None else mark_safe(html))  # noqa: S308 (rendered by our templates)
-        for block, html in zip(page.body, shared, strict=True)
+        (page.body[i], None) if html is None else (None, mark_safe(html))  # noqa: S308 (ours)
+        for i, html in enumerate(shared)
     ]

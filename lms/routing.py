@@ -37,7 +37,7 @@ class RouteMap:
 
 def route_map() -> RouteMap:
     """The map for this content version, built in three queries once per worker."""
-    return remembered("route-map", _build_route_map)
+    return remembered("route-map", _build_route_map, copy=False)
 
 
 def _build_route_map() -> RouteMap:

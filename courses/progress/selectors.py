@@ -224,8 +224,11 @@ class CurriculumOutline:
 
 def curriculum_outline(curriculum: CurriculumPage) -> CurriculumOutline:
     """The curriculum's outline, the same for every learner: built once per worker and
-    content version (publishing, moving or deleting a page renews it)."""
-    return remembered(f"outline:{curriculum.pk}", lambda: curriculum_outlines([curriculum])[0])
+    content version (publishing, moving or deleting a page renews it), and shared by every
+    request of the worker: read it, never change it."""
+    return remembered(
+        f"outline:{curriculum.pk}", lambda: curriculum_outlines([curriculum])[0], copy=False
+    )
 
 
 def kept_curriculum_outlines(curricula) -> list[CurriculumOutline]:
@@ -233,7 +236,7 @@ def kept_curriculum_outlines(curricula) -> list[CurriculumOutline]:
     (two queries, not two per curriculum) when the worker has not kept them."""
     curricula = list(curricula)
     key = "outlines:" + ",".join(str(curriculum.pk) for curriculum in curricula)
-    return remembered(key, lambda: curriculum_outlines(curricula))
+    return remembered(key, lambda: curriculum_outlines(curricula), copy=False)
 
 
 def curriculum_outlines(curricula) -> list[CurriculumOutline]:

@@ -50,8 +50,11 @@ def scenario_states(*, person: Person, lesson: LessonPage) -> dict[str, Scenario
     scenario not yet begun is at its first step of walk 1. Two queries."""
     scenarios = {
         block.id: scenario_data(block.value)
-        for block in lesson.body
-        if block.block_type == BLOCK_TYPE
+        for block in (
+            lesson.body[i]  # only these blocks made into values (the rest may be kept HTML)
+            for i, raw in enumerate(lesson.body.raw_data)
+            if raw["type"] == BLOCK_TYPE
+        )
     }
     if not scenarios:
         return {}

@@ -103,9 +103,14 @@ def agency_changed(agency_id: int | None) -> None:
         _renew({_agency_key(agency_id): time.time_ns()})
 
 
-def remembered(name: str, load, *, user_id: int | None = None):
+def remembered(name: str, load, *, user_id: int | None = None, copy: bool = True):
     """`load()`, kept in this worker until the content version (and, given `user_id`, that
     user's account version) is renewed: for lookups that only such changes can alter.
+
+    Each call gets its own copy (unpickled from the "memo" cache), except with `copy=False`:
+    then every request gets the one kept object, for values nothing changes once built (the
+    curriculum outlines, the route map, rendered HTML), where unpickling dozens of pages a
+    request would cost a render more than anything else it reads.
 
     The versions are read before loading, so a change committed meanwhile is never kept as
     current; nothing is kept from inside a transaction, whose own writes may yet be rolled
@@ -114,12 +119,29 @@ def remembered(name: str, load, *, user_id: int | None = None):
     keys = (CONTENT_VERSION,) if user_id is None else (CONTENT_VERSION, _account_key(user_id))
     versions = ":".join(str(version) for version in _versions(*keys))
     key = f"page-cache:{name}:{versions}"
+    if not copy:
+        return _kept_object(key, load)
     cache = caches[MEMO_ALIAS]
     value = cache.get(key)
     if value is None:
         value = load()
         if value is not None and not _in_transaction():
             cache.set(key, value, USER_PAGE_SECONDS)
+    return value
+
+
+_kept_objects: dict[str, object] = {}  # remembered(copy=False): versioned key -> the object
+KEPT_OBJECTS_MAX = 1000  # entries of old versions are never read again; past this, start over
+
+
+def _kept_object(key: str, load):
+    value = _kept_objects.get(key)
+    if value is None:
+        value = load()
+        if value is not None and not _in_transaction():
+            if len(_kept_objects) >= KEPT_OBJECTS_MAX:
+                _kept_objects.clear()
+            _kept_objects[key] = value
     return value
 
 

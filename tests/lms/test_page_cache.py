@@ -3,15 +3,23 @@ never one user's page to another."""
 
 import pytest
 from django.conf import settings
+from django.core.cache import caches
 from django.db import connection, transaction
+from django.http import HttpResponse
 from django.middleware.csrf import _get_new_csrf_string
-from django.test import Client
+from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from courses.progress import services
 from lms.caches import VersionFileCache
-from lms.page_cache import remembered
+from lms.page_cache import (
+    CONTENT_VERSION,
+    RequestVersionsMiddleware,
+    _versions,
+    content_changed,
+    remembered,
+)
 from tests.factories import PersonFactory
 from tests.helpers import complete_lessons, pass_module
 
@@ -242,6 +250,50 @@ def test_nothing_is_kept_from_inside_a_transaction(db):
     remembered("outside", load)
     remembered("outside", load)
     assert len(loads) == 3
+
+
+def test_kept_without_copy_is_one_object_until_the_content_changes(db):
+    built = []
+
+    def load():
+        built.append(object())
+        return built[-1]
+
+    first = remembered("shared-thing", load, copy=False)
+    assert remembered("shared-thing", load, copy=False) is first
+    assert remembered("copied-thing", load) is not remembered("copied-thing", load)  # unpickled
+    content_changed()
+    assert remembered("shared-thing", load, copy=False) is not first
+    assert len(built) == 3
+
+
+def test_a_request_reads_each_version_once_and_sees_its_own_renewals(db, learner):
+    reads = []
+    shared = caches["shared"]
+    original = shared.get_many
+
+    def counted(keys, *args, **kwargs):
+        reads.append(tuple(keys))
+        return original(keys, *args, **kwargs)
+
+    content_changed()  # the version exists (a first read adds it, then reads it again)
+    shared.get_many = counted
+    seen = []
+
+    def view(request):
+        seen.append(_versions(CONTENT_VERSION))
+        seen.append(_versions(CONTENT_VERSION))
+        content_changed()
+        seen.append(_versions(CONTENT_VERSION))
+        return HttpResponse()
+
+    try:
+        RequestVersionsMiddleware(view)(RequestFactory().get("/"))
+    finally:
+        del shared.get_many
+    assert seen[0] == seen[1] != seen[2]
+    assert reads == [(CONTENT_VERSION,)]
+    assert _versions(CONTENT_VERSION) == seen[2]  # the renewal reached the shared cache
 
 
 def test_version_file_cache_lists_its_directory_only_every_hundred_writes(tmp_path):

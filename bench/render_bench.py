@@ -3,7 +3,7 @@ that the page cache does not answer, against the signed-in floor view in the sam
 
     .venv/bin/python bench/render_bench.py [--requests 400] [--kinds lesson,module,my_training]
 
-The database is the seeded demo (`seed_demo`: seven modules, 35 lessons), made once in a
+The database is the seeded demo (`seed_demo`: seven modules, 32 lessons), made once in a
 throwaway SQLite file (BENCH_DATABASE_URL to use another). One demo officer, signed in, has
 every page rendered twice before timing (what a worker keeps for every learner: the route map,
 the outlines, the lessons' shared HTML); then each timed request is a render: every one has a

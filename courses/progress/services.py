@@ -17,6 +17,8 @@ instead of locking it again; called on its own, it locks the record itself. So a
 submit locks the record, the attempt and the standing once each (tests/courses/test_locks.py).
 """
 
+from datetime import datetime
+
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Subquery
 from django.utils import timezone
@@ -177,6 +179,18 @@ def _module_quiz_start(
 
 def module_quiz_submit(*, person: Person, module: ModulePage, attempt: Attempt, answers) -> Attempt:
     """Grade the attempt; a pass completes the module, and possibly the curriculum."""
+    return module_quiz_submit_in_cycle(
+        person=person, module=module, attempt=attempt, answers=answers
+    )[0]
+
+
+def module_quiz_submit_in_cycle(
+    *, person: Person, module: ModulePage, attempt: Attempt, answers
+) -> tuple[Attempt, datetime | None]:
+    """`module_quiz_submit`, and when the certification cycle it counted in began (the locked
+    record's `cycle_started_at`, after any renewal): what the learner's standing in the quiz
+    goes by (`module_attempt_review(since=...)`), so the caller need not read the record
+    again."""
     curriculum = curriculum_of(module)  # before the transaction, which would not keep it
     with transaction.atomic():
         record = training_record(person=person, curriculum=curriculum)  # locked first
@@ -194,7 +208,7 @@ def module_quiz_submit(*, person: Person, module: ModulePage, attempt: Attempt, 
         )
         if attempt.passed:
             module_complete(person=person, module=module, attempt=attempt, record=record)
-    return attempt
+    return attempt, record.cycle_started_at
 
 
 @transaction.atomic(savepoint=False)  # no DomainError: nothing to recover from

@@ -318,11 +318,12 @@ def test_a_rolled_back_write_renews_nothing(learner, curriculum, agency_a, agenc
 
 # (file, enclosing function, method): why every cached page stays right.
 SILENT_WRITES = {
-    ("assessments/services.py", "attempt_submit", "update"): (
-        "closes an open attempt by one conditional UPDATE, then sends the post_save a save "
-        "would have sent (the learner's pages and the report's score counts renew as before)"
+    ("assessments/services.py", "_close", "execute"): (
+        "closes an open attempt by one conditional UPDATE; attempt_submit then sends the "
+        "post_save a save would have sent (the learner's pages and the report's score counts "
+        "renew as before)"
     ),
-    ("assessments/services.py", "record_items", "bulk_create"): (
+    ("assessments/services.py", "record_items", "executemany"): (
         "item-analysis rows, shown on no cached page (the report is not cached)"
     ),
     ("lms/roster.py", "_write", "bulk_update"): (
@@ -381,6 +382,9 @@ SILENT_WRITES = {
         "the report's tallies, moved with the facts (whose writes renew the pages)"
     ),
     ("courses/progress/tally.py", "attempt_scored", "execute"): "the same tallies",
+    ("courses/progress/services.py", "_module_standing", "execute"): (
+        "a quiz start's SELECT (module passed? lessons read?): no row changes"
+    ),
     ("courses/progress/tally.py", "_refresh", "bulk_create"): "the same tallies",
     ("courses/progress/tally.py", "_refresh", "bulk_update"): "the same tallies",
     # Not querysets: dictionaries that take keyword arguments too.

@@ -372,9 +372,12 @@ SILENT_WRITES = {
         "spends a one-time code; a code is shown on no cached page, and the public pages show "
         "the answers it allows within PUBLIC_PAGE_SECONDS (community.transparency)"
     ),
-    ("lms/audit.py", "sequence_pending", "bulk_update"): (
+    ("lms/audit.py", "_store_places", "executemany"): (
         "gives pending audit events their place in the chain; the audit trail is not cached"
     ),
+    ("lms/audit.py", "_store_head", "execute"): "moves the audit chain's head with them",
+    ("lms/audit.py", "_select_head", "execute"): "the sequencer reads the chain head",
+    ("lms/audit.py", "_pending_exist", "execute"): "the sequencer looks for pending events",
     ("lms/audit.py", "append_moved_events", "bulk_create"): (
         "audit events again (import_records, which renews the content version itself)"
     ),

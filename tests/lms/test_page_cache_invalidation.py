@@ -378,6 +378,12 @@ SILENT_WRITES = {
     ("lms/audit.py", "_store_head", "execute"): "moves the audit chain's head with them",
     ("lms/audit.py", "_select_head", "execute"): "the sequencer reads the chain head",
     ("lms/audit.py", "_pending_exist", "execute"): "the sequencer looks for pending events",
+    ("assessments/services.py", "_lock_learner", "execute"): (
+        "SELECT ... FOR UPDATE of the learner's account: it locks, writes nothing"
+    ),
+    ("lms/page_cache/signal_handlers.py", "_person_placement", "execute"): (
+        "reads whose pages a progress row is on: no row changes"
+    ),
     ("lms/audit.py", "append_moved_events", "bulk_create"): (
         "audit events again (import_records, which renews the content version itself)"
     ),

@@ -378,6 +378,7 @@ SILENT_WRITES = {
     ("lms/audit.py", "_store_head", "execute"): "moves the audit chain's head with them",
     ("lms/audit.py", "_select_head", "execute"): "the sequencer reads the chain head",
     ("lms/audit.py", "_pending_exist", "execute"): "the sequencer looks for pending events",
+    ("lms/audit.py", "_insert", "execute"): "records an audit event; the trail is not cached",
     ("assessments/services.py", "_lock_learner", "execute"): (
         "SELECT ... FOR UPDATE of the learner's account: it locks, writes nothing"
     ),

@@ -10,12 +10,12 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError
+from django.db import IntegrityError, connection
 from django.db.models.signals import post_save
 from django.utils import timezone
 
 from assessments.drawing import draw_questions, last_served
-from assessments.grading import grade, normalise_answers
+from assessments.grading import Grade, grade, normalise_answers
 from assessments.models import Attempt, AttemptItem, AttemptPick, Quiz
 from assessments.selectors import attempts_left, counts_toward_limit
 from lms.errors import DomainError, ErrorCode
@@ -97,28 +97,49 @@ def quiz_snapshot(
     return snapshot
 
 
-def item_rows(attempt: Attempt) -> tuple[list[AttemptItem], list[AttemptPick]]:
-    """The AttemptItem and AttemptPick rows of a submitted attempt, from its snapshot and
-    answers (graded again, purely)."""
-    answers = {int(q): frozenset(c) for q, c in (attempt.answers or {}).items()}
-    graded = grade(attempt.questions, answers, attempt.pass_mark)
-    items = [
-        AttemptItem(attempt_id=attempt.pk, question_id=r.question_id, correct=r.correct)
-        for r in graded.results
-    ]
+def _item_values(attempt_id: int, graded: Grade) -> tuple[list[tuple], list[tuple]]:
+    """(attempt, question, correct) for each question and (attempt, question, choice) for
+    each choice picked: the AttemptItem and AttemptPick rows, as values."""
+    items = [(attempt_id, r.question_id, r.correct) for r in graded.results]
     picks = [
-        AttemptPick(attempt_id=attempt.pk, question_id=r.question_id, choice_id=choice)
-        for r in graded.results
-        for choice in sorted(r.chosen)
+        (attempt_id, r.question_id, choice) for r in graded.results for choice in sorted(r.chosen)
     ]
     return items, picks
 
 
-def record_items(attempt: Attempt) -> None:
-    """Write the attempt's item rows, with its grade (the caller's transaction)."""
-    items, picks = item_rows(attempt)
-    AttemptItem.objects.bulk_create(items)
-    AttemptPick.objects.bulk_create(picks)
+def _graded(attempt: Attempt) -> Grade:
+    answers = {int(q): frozenset(c) for q, c in (attempt.answers or {}).items()}
+    return grade(attempt.questions, answers, attempt.pass_mark)
+
+
+def item_rows(attempt: Attempt) -> tuple[list[AttemptItem], list[AttemptPick]]:
+    """The AttemptItem and AttemptPick rows of a submitted attempt, from its snapshot and
+    answers (graded again, purely)."""
+    items, picks = _item_values(attempt.pk, _graded(attempt))
+    return (
+        [AttemptItem(attempt_id=a, question_id=q, correct=c) for a, q, c in items],
+        [AttemptPick(attempt_id=a, question_id=q, choice_id=c) for a, q, c in picks],
+    )
+
+
+def _insert_sql(model, columns: tuple[str, ...]) -> str:
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(c) for c in columns)
+    return (
+        f"INSERT INTO {quote(model._meta.db_table)} ({names}) "  # noqa: S608 (names are ours)
+        f"VALUES ({', '.join(['%s'] * len(columns))})"
+    )
+
+
+def record_items(attempt: Attempt, graded: Grade | None = None) -> None:
+    """Write the attempt's item rows, with its grade (the caller's transaction): a statement
+    for each table, written out (`graded`: the attempt's grade, if the caller has it)."""
+    items, picks = _item_values(attempt.pk, graded or _graded(attempt))
+    tables = ((AttemptItem, "correct", items), (AttemptPick, "choice_id", picks))
+    with connection.cursor() as cursor:
+        for model, last, rows in tables:
+            if rows:
+                cursor.executemany(_insert_sql(model, ("attempt_id", "question_id", last)), rows)
 
 
 def _close_if_expired(attempt: Attempt, now) -> bool:
@@ -135,12 +156,22 @@ def _close_if_expired(attempt: Attempt, now) -> bool:
         result.passed,
     )
     attempt.save(update_fields=["answers", "submitted_at", "correct_count", "score", "passed"])
-    record_items(attempt)
+    record_items(attempt, result)
     return True
 
 
 def _lock_learner(user) -> None:
-    get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+    """Lock the learner's account row for the transaction: `select_for_update()` on it, the
+    statement written out (no FOR UPDATE where the database has none: SQLite, whose writers
+    run one at a time anyway)."""
+    quote = connection.ops.quote_name
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    sql = (
+        f"SELECT 1 FROM {quote(get_user_model()._meta.db_table)} "  # noqa: S608 (names are ours)
+        f"WHERE {quote('id')} = %s{lock}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [user.pk])
 
 
 def attempt_start(
@@ -239,7 +270,7 @@ def attempt_submit(*, attempt: Attempt, answers) -> Attempt:
         "score": result.score,
         "passed": result.passed,
     }
-    if not Attempt.objects.filter(pk=attempt.pk, submitted_at__isnull=True).update(**closed):
+    if not _close(attempt.pk, closed):
         raise DomainError(ErrorCode.CONFLICT, "This attempt has already been submitted.")
     for name, value in closed.items():
         setattr(attempt, name, value)
@@ -252,5 +283,22 @@ def attempt_submit(*, attempt: Attempt, answers) -> Attempt:
         raw=False,
         using=Attempt.objects.db,
     )
-    record_items(attempt)
+    record_items(attempt, result)
     return attempt
+
+
+def _close(attempt_id: int, closed: dict) -> bool:
+    """UPDATE the attempt with `closed` if it is still open; whether it was. Written out (its
+    shape never changes), each value prepared by its field as the ORM would."""
+    quote, fields = connection.ops.quote_name, Attempt._meta
+    sql = (
+        f"UPDATE {quote(fields.db_table)} "  # noqa: S608 (names are ours)
+        f"SET {', '.join(f'{quote(name)} = %s' for name in closed)} "
+        f"WHERE {quote('id')} = %s AND {quote('submitted_at')} IS NULL"
+    )
+    values = [
+        fields.get_field(name).get_db_prep_save(value, connection) for name, value in closed.items()
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*values, attempt_id])
+        return cursor.rowcount == 1

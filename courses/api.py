@@ -105,10 +105,10 @@ class AttemptSubmitView(APIView):
             raise DomainError(ErrorCode.NOT_FOUND, "No such attempt.")
         if not isinstance(request.data, dict) or "answers" not in request.data:
             raise DomainError(ErrorCode.INVALID, "This field is required.", field="answers")
-        attempt = services.module_quiz_submit(
+        attempt, since = services.module_quiz_submit_in_cycle(
             person=person, module=module, attempt=attempt, answers=request.data["answers"]
         )
-        review = module_attempt_review(person=person, module=module, attempt=attempt)
+        review = module_attempt_review(person=person, module=module, attempt=attempt, since=since)
         return Response(s.AttemptResultSerializer(review).data)
 
 

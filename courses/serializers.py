@@ -93,12 +93,56 @@ class ServedQuestionSerializer(serializers.Serializer):
     choices = ServedChoiceSerializer(many=True)
 
 
+def _or_none(represent, value):
+    """As a serializer treats a field: None stays None."""
+    return None if value is None else represent(value)
+
+
+def _html(value) -> str:
+    return clean_html(str(value))  # AuthorHtmlField
+
+
+def _text(value) -> str:
+    return clean_text(str(value))  # AuthorTextField
+
+
+_WHEN = serializers.DateTimeField()
+
+
 class AttemptSerializer(serializers.Serializer):
+    """An attempt as served. The declared fields are the schema; `to_representation` gives
+    what they would (tests/api/test_attempts.py compares the two) without DRF's per-field
+    work for every question and choice of every start."""
+
     id = serializers.IntegerField(source="pk")
     number = serializers.IntegerField()
     questions = ServedQuestionSerializer(many=True)
     started_at = serializers.DateTimeField()
     expires_at = serializers.DateTimeField(allow_null=True)
+
+    def to_representation(self, instance):
+        when = _WHEN.to_representation
+        return {
+            "id": _or_none(int, instance.pk),
+            "number": _or_none(int, instance.number),
+            "questions": [
+                {
+                    "id": _or_none(int, question["id"]),
+                    "kind": _or_none(str, question["kind"]),
+                    "prompt": _or_none(_html, question["prompt"]),
+                    "choices": [
+                        {
+                            "id": _or_none(int, choice["id"]),
+                            "text": _or_none(_text, choice["text"]),
+                        }
+                        for choice in question["choices"]
+                    ],
+                }
+                for question in instance.questions
+            ],
+            "started_at": _or_none(when, instance.started_at),
+            "expires_at": _or_none(when, instance.expires_at),
+        }
 
 
 class SubmitSerializer(serializers.Serializer):

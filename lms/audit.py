@@ -323,21 +323,104 @@ def record_event(
         ip_address=_stored_ip(ip_address or current_ip.get()),
         data=json.loads(json.dumps(data or {}, default=str)),
     )
-    event.save()
+    _insert(event)
     _sequence_after_this_transaction()
     return event
+
+
+def _insert(event: AuditEvent) -> None:
+    """`event.save()` of a new event, written out: every write request records one, and
+    nothing listens for an event's post_save (the audit trail is on no cached page). Each
+    value is prepared by its field, as the ORM would; the new id is set on `event`."""
+    connection = transaction.get_connection()
+    quote, fields = connection.ops.quote_name, AuditEvent._meta.concrete_fields
+    fields = [f for f in fields if not f.primary_key]
+    sql = (
+        f"INSERT INTO {quote(AuditEvent._meta.db_table)} "  # noqa: S608 (names are ours)
+        f"({', '.join(quote(f.column) for f in fields)}) "
+        f"VALUES ({', '.join(['%s'] * len(fields))})"
+    )
+    returning = connection.features.can_return_columns_from_insert
+    if returning:
+        sql += f" RETURNING {quote('id')}"
+    values = [f.get_db_prep_save(f.pre_save(event, add=True), connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        event.pk = cursor.fetchone()[0] if returning else cursor.lastrowid
+    event._state.adding, event._state.db = False, connection.alias
 
 
 def _locked_head(*, wait: bool) -> AuditChainHead | None:
     """The chain head, locked for this transaction; None if another sequencer holds it and
     `wait` is False (PostgreSQL: SKIP LOCKED; SQLite's writers already run one at a time)."""
-    head = AuditChainHead.objects.select_for_update(skip_locked=not wait).filter(pk=1).first()
+    head = _select_head(wait=wait)
     if head is not None:
         return head
     if AuditChainHead.objects.filter(pk=1).exists():
         return None  # there, and locked by another sequencer
     AuditChainHead.objects.get_or_create(pk=1)  # a new trail (or import_records left none)
     return AuditChainHead.objects.select_for_update().get(pk=1)
+
+
+# The sequencer's statements are written out: their shape never changes, and with the
+# sequencer in the writer's request (SQLite) compiling them cost more than running them.
+
+
+def _select_head(*, wait: bool) -> AuditChainHead | None:
+    """`select_for_update(skip_locked=not wait).filter(pk=1).first()`, as Django words it for
+    the database (no FOR UPDATE where there is none: SQLite)."""
+    connection = transaction.get_connection()
+    quote, features = connection.ops.quote_name, connection.features
+    columns = ("id", "seq", "hash")
+    lock = ""
+    if features.has_select_for_update:
+        lock = " FOR UPDATE" + (" SKIP LOCKED" if not wait else "")
+    sql = (
+        f"SELECT {', '.join(quote(c) for c in columns)} "  # noqa: S608 (names are ours)
+        f"FROM {quote(AuditChainHead._meta.db_table)} WHERE {quote('id')} = %s{lock}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [1])
+        row = cursor.fetchone()
+    return None if row is None else AuditChainHead.from_db(connection.alias, columns, row)
+
+
+def _pending_exist() -> bool:
+    connection = transaction.get_connection()
+    quote = connection.ops.quote_name
+    sql = (
+        f"SELECT 1 FROM {quote(AuditEvent._meta.db_table)} "  # noqa: S608 (names are ours)
+        f"WHERE {quote('seq')} IS NULL LIMIT 1"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return cursor.fetchone() is not None
+
+
+def _store_places(batch: list[AuditEvent]) -> None:
+    """Each event's place (seq, prev_hash, hash): the UPDATE `bulk_update(batch, ...)` would
+    make."""
+    connection = transaction.get_connection()
+    quote = connection.ops.quote_name
+    place = ", ".join(f"{quote(c)} = %s" for c in ("seq", "prev_hash", "hash"))
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {quote(AuditEvent._meta.db_table)} SET {place} "  # noqa: S608
+            f"WHERE {quote('id')} = %s",
+            [(e.seq, e.prev_hash, e.hash, e.pk) for e in batch],
+        )
+
+
+def _store_head(head: AuditChainHead) -> None:
+    """`head.save(update_fields=["seq", "hash"])`."""
+    connection = transaction.get_connection()
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {quote(AuditChainHead._meta.db_table)} "  # noqa: S608 (names are ours)
+            f"SET {quote('seq')} = %s, {quote('hash')} = %s WHERE {quote('id')} = %s",
+            [head.seq, head.hash, head.pk],
+        )
 
 
 def sequence_pending(*, batch_size: int = SEQUENCE_BATCH, wait: bool = True) -> int:
@@ -350,7 +433,7 @@ def sequence_pending(*, batch_size: int = SEQUENCE_BATCH, wait: bool = True) -> 
     sequencer holds it (it, or the one after it, will chain what is waiting)."""
     total = 0
     while True:
-        if not AuditEvent.objects.filter(seq__isnull=True).exists():
+        if not _pending_exist():
             return total
         with transaction.atomic():
             head = _locked_head(wait=wait)
@@ -364,8 +447,8 @@ def sequence_pending(*, batch_size: int = SEQUENCE_BATCH, wait: bool = True) -> 
             if batch:
                 # The model refuses to save an existing event; the sequencer alone fills in
                 # its place, once (the head's lock is held, and only pending rows change).
-                AuditEvent.objects.bulk_update(batch, ["seq", "prev_hash", "hash"])
-                head.save(update_fields=["seq", "hash"])
+                _store_places(batch)
+                _store_head(head)
         total += len(batch)
         if len(batch) < batch_size:
             return total

@@ -566,10 +566,23 @@ def module_quiz_standing(*, person: Person, module: ModulePage, now=None) -> Qui
     return quiz_standing(quiz=module.quiz, user=person.user, since=since)
 
 
-def module_attempt_review(*, person: Person, module: ModulePage, attempt: Attempt) -> AttemptReview:
+_READ = object()  # `since` not given: read from the person's training record
+
+
+def module_attempt_review(
+    *, person: Person, module: ModulePage, attempt: Attempt, since=_READ
+) -> AttemptReview:
     """A submitted attempt at the module's quiz as its learner may see it now (the review
-    policy: assessments.review). Every learner-facing read of an attempt goes through here."""
-    standing = module_quiz_standing(person=person, module=module)
+    policy: assessments.review). Every learner-facing read of an attempt goes through here.
+
+    `since`: when the person's current certification cycle began, if the caller has just
+    read it under the record's lock (`services.module_quiz_submit_in_cycle`); one query
+    fewer than reading the record again (its certificate, valid when locked, is still valid
+    or was issued by that submit, so the cycle is the same)."""
+    if since is _READ:
+        standing = module_quiz_standing(person=person, module=module)
+    else:
+        standing = quiz_standing(quiz=module.quiz, user=person.user, since=since)
     attempt.quiz = module.quiz
     return attempt_review(attempt, standing=standing, policy=module.quiz.review_policy)
 

@@ -17,8 +17,9 @@ instead of locking it again; called on its own, it locks the record itself. So a
 submit locks the record, the attempt and the standing once each (tests/courses/test_locks.py).
 """
 
-from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Subquery
+from datetime import datetime
+
+from django.db import connection, transaction
 from django.utils import timezone
 
 from assessments import services as quiz_services
@@ -83,20 +84,26 @@ def _module_lessons_done(*, person: Person, module: ModulePage, cycle: int) -> b
 
 def _module_standing(*, person: Person, module: ModulePage, cycle: int) -> tuple[bool, bool]:
     """Whether the person has completed the module in this cycle, and read all its lessons:
-    one query."""
+    one statement, written out (its shape never changes: compiling it through the ORM cost
+    more than running it)."""
     lesson_ids = _module_lesson_ids(module)
-    in_cycle = {"person": OuterRef("pk"), "cycle": cycle}
-    read = LessonProgress.objects.filter(**in_cycle, lesson_id__in=lesson_ids)
-    completed, done = (
-        Person.objects.filter(pk=person.pk)
-        .annotate(
-            completed=Exists(ModuleCompletion.objects.filter(**in_cycle, module=module)),
-            done=Subquery(read.order_by().values("person").annotate(n=Count("pk")).values("n")[:1]),
+    completions, progress = ModuleCompletion._meta.db_table, LessonProgress._meta.db_table
+    read = "0"
+    if lesson_ids:
+        placeholders = ", ".join(["%s"] * len(lesson_ids))
+        read = (
+            f"(SELECT COUNT(*) FROM {progress} "  # noqa: S608 (names and placeholders are ours)
+            f"WHERE person_id = %s AND cycle = %s AND lesson_id IN ({placeholders}))"
         )
-        .values_list("completed", "done")
-        .get()
+    sql = (
+        f"SELECT EXISTS(SELECT 1 FROM {completions} "  # noqa: S608 (names are ours)
+        f"WHERE person_id = %s AND module_id = %s AND cycle = %s), {read}"
     )
-    return bool(completed), (done or 0) >= len(lesson_ids)
+    params = [person.pk, module.pk, cycle, *([person.pk, cycle, *lesson_ids] if lesson_ids else [])]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        completed, done = cursor.fetchone()
+    return bool(completed), done >= len(lesson_ids)
 
 
 def _mark_started(record: TrainingRecord) -> bool:
@@ -177,6 +184,18 @@ def _module_quiz_start(
 
 def module_quiz_submit(*, person: Person, module: ModulePage, attempt: Attempt, answers) -> Attempt:
     """Grade the attempt; a pass completes the module, and possibly the curriculum."""
+    return module_quiz_submit_in_cycle(
+        person=person, module=module, attempt=attempt, answers=answers
+    )[0]
+
+
+def module_quiz_submit_in_cycle(
+    *, person: Person, module: ModulePage, attempt: Attempt, answers
+) -> tuple[Attempt, datetime | None]:
+    """`module_quiz_submit`, and when the certification cycle it counted in began (the locked
+    record's `cycle_started_at`, after any renewal): what the learner's standing in the quiz
+    goes by (`module_attempt_review(since=...)`), so the caller need not read the record
+    again."""
     curriculum = curriculum_of(module)  # before the transaction, which would not keep it
     with transaction.atomic():
         record = training_record(person=person, curriculum=curriculum)  # locked first
@@ -194,7 +213,7 @@ def module_quiz_submit(*, person: Person, module: ModulePage, attempt: Attempt, 
         )
         if attempt.passed:
             module_complete(person=person, module=module, attempt=attempt, record=record)
-    return attempt
+    return attempt, record.cycle_started_at
 
 
 @transaction.atomic(savepoint=False)  # no DomainError: nothing to recover from

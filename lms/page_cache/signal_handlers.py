@@ -180,8 +180,7 @@ def _renew(scope: Scope, instance) -> None:
 def _whose(scope: Scope, instance) -> tuple[int | None, set[int]]:
     """The user whose own pages show `instance`, and the agencies whose oversight pages do."""
     if scope is Scope.PERSON:
-        person = Person.objects.filter(pk=instance.person_id).values_list("user_id", "agency_id")
-        user_id, agency_id = person.first() or (None, None)
+        user_id, agency_id = _person_placement(instance.person_id)
         return user_id, {agency_id} - {None}
     if scope is Scope.USER:  # an attempt or a survey answer: the person from this worker's cache
         person = viewer_person(load_user(instance.user_id))
@@ -193,3 +192,17 @@ def _whose(scope: Scope, instance) -> tuple[int | None, set[int]]:
         return instance.user_id, {instance.agency_id, before} - {None}
     agency = Person.objects.filter(user_id=instance.pk).values_list("agency_id", flat=True)
     return instance.pk, {agency.first()} - {None}
+
+
+def _person_placement(person_id: int | None) -> tuple[int | None, int | None]:
+    """The person's user and agency, (None, None) if there is no such person: one indexed
+    read, written out (progress writes ask it on every save)."""
+    connection = transaction.get_connection()
+    quote = connection.ops.quote_name
+    sql = (
+        f"SELECT {quote('user_id')}, {quote('agency_id')} "  # noqa: S608 (names are ours)
+        f"FROM {quote(Person._meta.db_table)} WHERE {quote('id')} = %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [person_id])
+        return cursor.fetchone() or (None, None)

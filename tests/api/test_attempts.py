@@ -1,14 +1,17 @@
 """POST /api/v1/quizzes/{id}/attempts/ and POST /api/v1/attempts/{id}/submit/."""
 
-from datetime import datetime, timedelta
+import json
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from rest_framework import serializers
 
 from assessments.models import Attempt, QuestionKind
+from courses import serializers as s
 from courses.models import Certificate, ModuleCompletion
 from lms.page_cache import content_changed
 from tests.factories import PersonFactory, add_question, make_quiz
@@ -27,8 +30,8 @@ RESULT_KEYS = {"score", "passed", "correct_count", "total", "questions"}
 RESULT_QUESTION_KEYS = {"id", "correct", "explanation"}
 # A failed submit: the attempt; in one transaction (2) the training record locked, the attempt
 # closed, the score counted, its items, its picks and its audit event; then the standing its
-# review shows (the record, the attempts).
-SUBMIT_QUERIES = 11
+# review shows (the attempts; the cycle is the one the submit locked the record in).
+SUBMIT_QUERIES = 10
 
 
 def start_url(quiz_id: int) -> str:
@@ -499,3 +502,24 @@ def test_start_and_submit_queries_as_a_server_worker_counts_them(
         add_question(module.quiz, QuestionKind.SINGLE, [True, False, False])
     content_changed()  # as publishing the quiz does
     assert attempt(learner_api())[1] == SUBMIT_QUERIES
+
+
+@pytest.mark.parametrize("expires", [None, datetime(2026, 5, 1, 9, 30, 15, 123456, tzinfo=UTC)])
+def test_served_attempt_is_what_the_declared_fields_give(expires):
+    """AttemptSerializer builds its output by hand; the declared fields (the schema) agree."""
+    questions = [
+        {
+            "id": 7,
+            "kind": "single",
+            "prompt": "<p>Which <script>x</script><b>one</b>?</p>",
+            "choices": [{"id": 1, "text": "A & <i>B</i>"}, {"id": 2, "text": "C"}],
+        },
+        {"id": 8, "kind": "true_false", "prompt": "Sure?", "choices": []},
+    ]
+    attempt = Attempt(
+        pk=41, number=2, questions=questions, started_at=timezone.now(), expires_at=expires
+    )
+    by_hand = s.AttemptSerializer(attempt).data
+    by_fields = serializers.Serializer.to_representation(s.AttemptSerializer(), attempt)
+    assert json.dumps(by_hand) == json.dumps(by_fields)
+    assert by_hand["questions"][0]["prompt"] == "<p>Which x<b>one</b>?</p>"

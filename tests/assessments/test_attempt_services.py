@@ -12,6 +12,7 @@ from assessments.services import (
     TIME_LIMIT_GRACE,
     attempt_start,
     attempt_submit,
+    item_rows,
 )
 from lms.errors import DomainError, ErrorCode
 from tests.factories import QuizFactory, UserFactory, add_question, make_quiz
@@ -345,3 +346,25 @@ def test_a_quiz_never_published_cannot_be_started(user):
         attempt_start(quiz=quiz, user=user)
     assert error.value.code == ErrorCode.CONFLICT
     assert not Attempt.objects.exists()
+
+
+def test_submit_stores_the_grade_and_the_item_rows_the_grade_gives(user):
+    """The closing UPDATE and the item rows are written out by hand: what they store is what
+    the model's fields and `item_rows` (the import's and bench's form) say."""
+    quiz = make_quiz()
+    attempt = start(quiz, user, seed=1)
+    questions = attempt.questions
+    answers = {**correct_answers(questions[:1]), **wrong_answers(questions[1:])}
+    attempt_submit(attempt=attempt, answers=answers)
+    stored = Attempt.objects.get(pk=attempt.pk)
+    for name in ("answers", "submitted_at", "correct_count", "score", "passed"):
+        assert getattr(stored, name) == getattr(attempt, name), name
+    assert stored.correct_count == 1 and stored.passed is False
+    items, picks = item_rows(stored)
+    assert sorted(stored.items.values_list("question_id", "correct")) == sorted(
+        (i.question_id, i.correct) for i in items
+    )
+    assert sorted(stored.picks.values_list("question_id", "choice_id")) == sorted(
+        (p.question_id, p.choice_id) for p in picks
+    )
+    assert len(picks) >= len(questions)

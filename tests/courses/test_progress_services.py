@@ -1,9 +1,10 @@
 """Progress rules: lesson → module → curriculum → certificate, each step called explicitly."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from assessments.models import Attempt
 from courses.models import (
@@ -11,9 +12,11 @@ from courses.models import (
     CurriculumCompletion,
     LessonProgress,
     ModuleCompletion,
+    TrainingRecord,
 )
 from courses.progress import services
 from courses.progress.cycle import add_months
+from courses.progress.selectors import module_attempt_review
 from lms.errors import DomainError, ErrorCode
 from tests.factories import AssignmentFactory, LessonPageFactory, add_module
 from tests.helpers import (
@@ -202,3 +205,29 @@ def test_a_personal_assignment_sets_the_recertification_interval_over_the_agency
 )
 def test_add_months_keeps_the_day_clamped_to_the_months_end(start, months, expected):
     assert add_months(start, months) == expected
+
+
+def test_submit_in_cycle_gives_the_cycle_the_record_was_locked_in(learner, curriculum):
+    """The API's submit reviews the attempt under the cycle its own lock saw; the review is
+    the one a fresh read of the record gives, in the first cycle and in a renewed one."""
+    module = curriculum.modules[0]
+    for cycle in (1, 2):
+        complete_lessons(learner, module)
+        attempt = start_quiz(learner, module)
+        attempt, since = services.module_quiz_submit_in_cycle(
+            person=learner, module=module.page, attempt=attempt, answers={}
+        )
+        record = TrainingRecord.objects.get(person=learner, curriculum=curriculum.page)
+        assert record.cycle == cycle
+        assert since == record.cycle_started_at
+        page = module.page
+        given = module_attempt_review(person=learner, module=page, attempt=attempt, since=since)
+        read = module_attempt_review(person=learner, module=page, attempt=attempt)
+        assert given == read
+        assert given.attempts_left == 2
+        if cycle == 1:
+            for each in curriculum.modules:
+                pass_module(learner, each)
+            Certificate.objects.filter(person=learner).update(
+                expires_at=timezone.now() - timedelta(days=1)
+            )

@@ -3,6 +3,8 @@ Events are recorded pending and chained by the sequencer (tests/lms/test_audit_s
 tests that read a hash chain what is pending first, as the writer's commit would.
 The command-staff audit page is tested in tests/oversight/test_audit_page.py."""
 
+from datetime import UTC, datetime
+
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -192,6 +194,34 @@ def test_addresses_are_hashed_as_the_database_stores_them(given, stored):
     sequence_pending()
 
     assert AuditEvent.objects.get(pk=event.pk).ip_address == stored
+    assert breaks() == []
+
+
+@pytest.mark.django_db
+def test_a_recorded_event_is_stored_as_given_and_numbered():
+    """record_event's INSERT is written out: every field reads back as the event says, the
+    event knows its new id, and it is still refused a second save."""
+    user = UserFactory()
+    event = record_event(
+        action=Action.SIGN_IN,
+        actor=user,
+        obj=user,
+        agency_id=7,
+        person_id=9,
+        ip_address="2001:DB8:0:0::1",
+        data={"when": datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC), "n": [1, 2], "s": "é"},
+    )
+    stored = AuditEvent.objects.get(pk=event.pk)
+    assert event.pk is not None and not event._state.adding
+    for field in AuditEvent._meta.concrete_fields:
+        if field.name != "ip_address":
+            assert getattr(stored, field.attname) == getattr(event, field.attname), field.name
+    assert stored.ip_address == "2001:db8::1"
+    assert stored.data == {"when": "2026-01-02 03:04:05+00:00", "n": [1, 2], "s": "é"}
+    assert stored.pending
+    with pytest.raises(ValueError, match="append-only"):
+        event.save()
+    sequence_pending()
     assert breaks() == []
 
 

@@ -318,11 +318,12 @@ def test_a_rolled_back_write_renews_nothing(learner, curriculum, agency_a, agenc
 
 # (file, enclosing function, method): why every cached page stays right.
 SILENT_WRITES = {
-    ("assessments/services.py", "attempt_submit", "update"): (
-        "closes an open attempt by one conditional UPDATE, then sends the post_save a save "
-        "would have sent (the learner's pages and the report's score counts renew as before)"
+    ("assessments/services.py", "_close", "execute"): (
+        "closes an open attempt by one conditional UPDATE; attempt_submit then sends the "
+        "post_save a save would have sent (the learner's pages and the report's score counts "
+        "renew as before)"
     ),
-    ("assessments/services.py", "record_items", "bulk_create"): (
+    ("assessments/services.py", "record_items", "executemany"): (
         "item-analysis rows, shown on no cached page (the report is not cached)"
     ),
     ("lms/roster.py", "_write", "bulk_update"): (
@@ -375,8 +376,18 @@ SILENT_WRITES = {
         "spends a one-time code; a code is shown on no cached page, and the public pages show "
         "the answers it allows within PUBLIC_PAGE_SECONDS (community.transparency)"
     ),
-    ("lms/audit.py", "sequence_pending", "bulk_update"): (
+    ("lms/audit.py", "_store_places", "executemany"): (
         "gives pending audit events their place in the chain; the audit trail is not cached"
+    ),
+    ("lms/audit.py", "_store_head", "execute"): "moves the audit chain's head with them",
+    ("lms/audit.py", "_select_head", "execute"): "the sequencer reads the chain head",
+    ("lms/audit.py", "_pending_exist", "execute"): "the sequencer looks for pending events",
+    ("lms/audit.py", "_insert", "execute"): "records an audit event; the trail is not cached",
+    ("assessments/services.py", "_lock_learner", "execute"): (
+        "SELECT ... FOR UPDATE of the learner's account: it locks, writes nothing"
+    ),
+    ("lms/page_cache/signal_handlers.py", "_person_placement", "execute"): (
+        "reads whose pages a progress row is on: no row changes"
     ),
     ("lms/audit.py", "append_moved_events", "bulk_create"): (
         "audit events again (import_records, which renews the content version itself)"
@@ -385,6 +396,9 @@ SILENT_WRITES = {
         "the report's tallies, moved with the facts (whose writes renew the pages)"
     ),
     ("courses/progress/tally.py", "attempt_scored", "execute"): "the same tallies",
+    ("courses/progress/services.py", "_module_standing", "execute"): (
+        "a quiz start's SELECT (module passed? lessons read?): no row changes"
+    ),
     ("courses/progress/tally.py", "_refresh", "bulk_create"): "the same tallies",
     ("courses/progress/tally.py", "_refresh", "bulk_update"): "the same tallies",
     # Not querysets: dictionaries that take keyword arguments too.

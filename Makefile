@@ -74,10 +74,10 @@ BENCH_COMPLIANCE_ARGS ?=
 bench-compliance: install ## Time the compliance dashboard and state CSV on 50,000 officers
 	$(PY) bench/compliance_bench.py $(BENCH_COMPLIANCE_ARGS)
 
-.PHONY: bench-render
-BENCH_RENDER_ARGS ?=
-bench-render: install ## CPU of a rendered lesson, module page and My training against the signed-in floor, in-process
-	$(PY) bench/render_bench.py $(BENCH_RENDER_ARGS)
+.PHONY: bench-cpu
+BENCH_CPU_ARGS ?=
+bench-cpu: install ## In-process CPU of rendered pages (against the signed-in floor) and attempt start/submit (against the write floor)
+	$(PY) bench/cpu_bench.py $(BENCH_CPU_ARGS)
 
 .PHONY: bench-certificate
 BENCH_CERTIFICATE_ARGS ?=

@@ -40,14 +40,12 @@ PASSWORD = "bench-cpu-demo"  # noqa: S105 (the throwaway database's demo account
 
 
 def _setup() -> None:
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
-    os.environ.setdefault(
-        "BENCH_DATABASE_URL", f"sqlite:///{tempfile.gettempdir()}/cpu-bench.sqlite3"
-    )
-    import django
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    from bench.report_bench import setup_django
 
-    django.setup()
+    default = f"sqlite:///{tempfile.gettempdir()}/cpu-bench.sqlite3"
+    setup_django(os.environ.get("BENCH_DATABASE_URL") or default)
     from django.core.management import call_command
 
     from courses.models import LessonPage

@@ -364,26 +364,24 @@ PER_LEARNER_BLOCKS = frozenset({"scenario", "branching_scenario", "reflection_pr
 
 def lesson_body(page, request) -> list[tuple]:
     """The page's body as (block, html) pairs: `html` the block's rendering, the same for every
-    learner, made once per worker, page revision and content version (every save of a page
-    renews it) and shared; None for a block the template renders for the learner
-    (PER_LEARNER_BLOCKS). A preview renders it all from the draft it shows."""
+    learner, with `block` None; for a block the template renders for the learner
+    (PER_LEARNER_BLOCKS), the block with `html` None. Made once per worker, page revision and
+    content version (every save of a page renews it) and shared, the learner's blocks made into
+    block values once too. A preview renders it all from the draft it shows."""
     if getattr(request, "is_preview", False):
         return [(block, None) for block in page.body]
 
-    def render() -> list[str | None]:
-        return [
-            None
-            if block.block_type in PER_LEARNER_BLOCKS
-            else str(block.render(context={"page": page, "block_id": block.id}))
-            for block in page.body
-        ]
+    def build() -> list[tuple]:
+        # Only the learner's blocks are made into block values (Wagtail converts a stream's
+        # blocks by type, on first access); the rest of the body is kept as its HTML.
+        pairs = []
+        for i, raw in enumerate(page.body.raw_data):
+            block = page.body[i]
+            if raw["type"] in PER_LEARNER_BLOCKS:
+                pairs.append((block, None))
+            else:
+                html = block.render(context={"page": page, "block_id": block.id})
+                pairs.append((None, mark_safe(str(html))))  # noqa: S308 (our blocks' templates)
+        return pairs
 
-    shared = remembered(
-        f"lesson-body:{page.pk}:{page.live_revision_id}", render, copy=False
-    )  # strings, never changed
-    # Only the learner's blocks are made into block values (Wagtail converts a stream's blocks
-    # by type, on first access): the rest of the body is its kept HTML.
-    return [
-        (page.body[i], None) if html is None else (None, mark_safe(html))  # noqa: S308 (ours)
-        for i, html in enumerate(shared)
-    ]
+    return remembered(f"lesson-body:{page.pk}:{page.live_revision_id}", build, copy=False)

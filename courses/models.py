@@ -231,10 +231,13 @@ class LessonPage(LearnerPage):
         from courses.scenarios.selectors import scenario_states
 
         context = super().get_context(request, *args, **kwargs)
-        context["body"] = lesson_body(self, request)
+        context["body"] = body = lesson_body(self, request)
         if context["person"]:  # each branching scenario where this learner stands
-            context["scenario_states"] = scenario_states(person=context["person"], lesson=self)
-            if any(block.block_type == REFLECTION for block in self.body):
+            learner_blocks = [block for block, html in body if html is None]
+            context["scenario_states"] = scenario_states(
+                person=context["person"], lesson=self, blocks=learner_blocks
+            )
+            if any(block.block_type == REFLECTION for block in learner_blocks):
                 context["reflections"] = reflections_of(context["person"], self)
         progress = context["progress"]
         if progress:

@@ -3,7 +3,8 @@ each scenario of a lesson, and the trainers' report of how often each choice was
 
 from dataclasses import dataclass
 
-from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
+from django.db import connection
+from django.db.models import Count, Q
 
 from courses.blocks import scenario_data
 from courses.branching import Walk, follow
@@ -45,40 +46,49 @@ class ScenarioState:
     can_start_again: bool
 
 
-def scenario_states(*, person: Person, lesson: LessonPage) -> dict[str, ScenarioState]:
+_LATEST_WALKS_SQL = f"""
+    SELECT p.block_id, p.run, p.at_step, c.step, c.choice
+    FROM {ScenarioPath._meta.db_table} p
+    LEFT JOIN {ScenarioChoice._meta.db_table} c ON c.path_id = p.id
+    WHERE p.person_id = %s AND p.lesson_id = %s AND p.run = (
+        SELECT MAX(q.run) FROM {ScenarioPath._meta.db_table} q
+        WHERE q.person_id = p.person_id AND q.lesson_id = p.lesson_id AND q.block_id = p.block_id
+    )
+    ORDER BY p.block_id, c.position
+"""  # noqa: S608 (table names from the models; the values are parameters)
+
+
+def scenario_states(*, person: Person, lesson: LessonPage, blocks=None) -> dict[str, ScenarioState]:
     """The learner's latest walk of each branching scenario of the lesson, by block id; a
-    scenario not yet begun is at its first step of walk 1. Two queries."""
-    scenarios = {
-        block.id: scenario_data(block.value)
-        for block in (
-            lesson.body[i]  # only these blocks made into values (the rest may be kept HTML)
+    scenario not yet begun is at its first step of walk 1. `blocks`: the lesson's blocks that
+    include its scenarios, when the caller holds them already made into values (the page's
+    kept body, courses.blocks.lesson_body). One query, written out: a lesson page reads it for
+    every learner, and the ORM's subquery and prefetch cost more to build than to run."""
+    if blocks is None:  # only these blocks made into values
+        blocks = (
+            lesson.body[i]
             for i, raw in enumerate(lesson.body.raw_data)
             if raw["type"] == BLOCK_TYPE
         )
+    scenarios = {
+        block.id: scenario_data(block.value) for block in blocks if block.block_type == BLOCK_TYPE
     }
     if not scenarios:
         return {}
-    latest_run = (
-        ScenarioPath.objects.filter(person=person, lesson=lesson, block_id=OuterRef("block_id"))
-        .order_by("-run")
-        .values("run")[:1]
-    )
-    paths = {
-        path.block_id: path
-        for path in ScenarioPath.objects.filter(
-            person=person, lesson=lesson, run=Subquery(latest_run)
-        ).prefetch_related(Prefetch("choices", ScenarioChoice.objects.order_by("position")))
-    }
+    walks: dict[str, tuple[int, str, list]] = {}  # block id -> (run, at step, choices taken)
+    with connection.cursor() as cursor:
+        cursor.execute(_LATEST_WALKS_SQL, [person.pk, lesson.pk])
+        for block_id, run, at_step, step, choice in cursor.fetchall():
+            walk = walks.setdefault(block_id, (run, at_step, []))
+            if step is not None:
+                walk[2].append((step, choice))
     states = {}
     for block_id, scenario in scenarios.items():
-        path = paths.get(block_id)
-        chosen = [(c.step, c.choice) for c in path.choices.all()] if path else []
+        run, at_step, chosen = walks.get(block_id, (1, None, []))
         walk = follow(scenario["steps"], chosen)
-        if path and walk and walk.at["id"] != path.at_step:
+        if at_step is not None and walk and walk.at["id"] != at_step:
             walk = None  # a choice now leads elsewhere than it did: the walk no longer fits
-        states[block_id] = ScenarioState(
-            run=path.run if path else 1, walk=walk, can_start_again=bool(chosen)
-        )
+        states[block_id] = ScenarioState(run=run, walk=walk, can_start_again=bool(chosen))
     return states
 
 

@@ -134,14 +134,22 @@ _kept_objects: dict[str, object] = {}  # remembered(copy=False): versioned key -
 KEPT_OBJECTS_MAX = 1000  # entries of old versions are never read again; past this, start over
 
 
-def _kept_object(key: str, load):
-    value = _kept_objects.get(key)
+def kept_in(store: dict, key, load):
+    """`load()` kept in the caller's own `store` until the content version is renewed, by the
+    rules of `remembered(copy=False)`: for what dies with its owner, such as the fragments of a
+    compiled template (lms.templatetags.kept), which a template edited in development drops."""
+    (version,) = _versions(CONTENT_VERSION)
+    return _kept_object((version, key), load, store)
+
+
+def _kept_object(key, load, store: dict = _kept_objects):
+    value = store.get(key)
     if value is None:
         value = load()
         if value is not None and not _in_transaction():
-            if len(_kept_objects) >= KEPT_OBJECTS_MAX:
-                _kept_objects.clear()
-            _kept_objects[key] = value
+            if len(store) >= KEPT_OBJECTS_MAX:
+                store.clear()
+            store[key] = value
     return value
 
 

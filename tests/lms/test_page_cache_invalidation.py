@@ -399,6 +399,15 @@ SILENT_WRITES = {
     ("courses/progress/services.py", "_module_standing", "execute"): (
         "a quiz start's SELECT (module passed? lessons read?): no row changes"
     ),
+    ("courses/scenarios/selectors.py", "scenario_states", "execute"): (
+        "reads a learner's walks of a lesson's scenarios: no row changes"
+    ),
+    ("courses/progress/selectors.py", "surveys_answered", "execute"): (
+        "reads which survey phases a learner has answered: no row changes"
+    ),
+    ("courses/progress/selectors.py", "_training_records", "execute"): (
+        "reads a learner's training records and certificates: no row changes"
+    ),
     ("courses/progress/tally.py", "_refresh", "bulk_create"): "the same tallies",
     ("courses/progress/tally.py", "_refresh", "bulk_update"): "the same tallies",
     # Not querysets: dictionaries that take keyword arguments too.

@@ -4,7 +4,7 @@ Only the learner reads them (their lesson page, their transcript print-out, thei
 download); no oversight page, report, audit event or trainer view carries their text.
 """
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from courses.models import REFLECTION_MAX_LENGTH, LessonPage, ReflectionAnswer
@@ -22,12 +22,17 @@ def reflection_prompts(lesson: LessonPage) -> dict[str, str]:
 
 
 def reflections_of(person: Person, lesson: LessonPage) -> dict[str, str]:
-    """The person's answers in the lesson: block id -> text."""
-    return dict(
-        ReflectionAnswer.objects.filter(person=person, lesson=lesson).values_list(
-            "block_id", "text"
-        )
-    )
+    """The person's answers in the lesson: block id -> text. Written out: the lesson page
+    asks it at every render."""
+    with connection.cursor() as cursor:
+        cursor.execute(_ANSWERS_SQL, [person.pk, lesson.pk])
+        return dict(cursor.fetchall())
+
+
+_ANSWERS_SQL = (
+    f"SELECT block_id, text FROM {ReflectionAnswer._meta.db_table} "  # noqa: S608 (a model's table)
+    "WHERE person_id = %s AND lesson_id = %s"
+)
 
 
 def reflection_save(

@@ -38,6 +38,7 @@ from courses.models import (
     TrainingRecord,
 )
 from courses.progress.cycle import cycle_at, cycle_standing, governing_assignment
+from lms.db.rows import columns, fetch_models
 from lms.models import Person
 from lms.page_cache import remembered
 from lms.scoping import viewer_person
@@ -434,45 +435,25 @@ def learner_progress(
 
 def _training_records(person: Person, curriculum_ids: list[int]) -> dict[int, TrainingRecord]:
     """The person's training records of the curricula by curriculum id, each with its
-    certificate: the ORM's select_related written out (a statement of a fixed shape, its
-    columns converted and its rows made into models as the ORM does), which cost a rendered
-    page ten times what running it costs."""
+    certificate: the ORM's select_related written out (lms.db.rows), which cost a rendered
+    page ten times what running the statement costs."""
     if not curriculum_ids:
         return {}
-    columns = (*_RECORD_FIELDS, *_CERTIFICATE_FIELDS)
-    compiler = TrainingRecord.objects.none().query.get_compiler(connection=connection)
-    converters = compiler.get_converters([f.get_col(f.model._meta.db_table) for f in columns])
-    with connection.cursor() as cursor:
-        cursor.execute(_records_sql(len(curriculum_ids)), [person.pk, *curriculum_ids])
-        rows = cursor.fetchall()
-    if converters:
-        rows = compiler.apply_converters(rows, converters)
-    records, split = {}, len(_RECORD_FIELDS)
-    for row in rows:
-        record = TrainingRecord.from_db(connection.alias, _RECORD_NAMES, row[:split])
-        record.certificate = (
-            Certificate.from_db(connection.alias, _CERTIFICATE_NAMES, row[split:])
-            if record.certificate_id
-            else None
-        )
+    records = {}
+    for record, certificate in fetch_models(
+        _records_sql(len(curriculum_ids)), [person.pk, *curriculum_ids], TrainingRecord, Certificate
+    ):
+        record.certificate = certificate  # None when it has none: no query when asked
         records[record.curriculum_id] = record
     return records
 
 
-_RECORD_FIELDS = TrainingRecord._meta.concrete_fields
-_CERTIFICATE_FIELDS = Certificate._meta.concrete_fields
-_RECORD_NAMES = [f.attname for f in _RECORD_FIELDS]
-_CERTIFICATE_NAMES = [f.attname for f in _CERTIFICATE_FIELDS]
-
-
 @lru_cache(maxsize=64)
 def _records_sql(count: int) -> str:
-    record, certificate = TrainingRecord._meta.db_table, Certificate._meta.db_table
-    columns = [f'r."{f.column}"' for f in _RECORD_FIELDS]
-    columns += [f'c."{f.column}"' for f in _CERTIFICATE_FIELDS]
     return (
-        f"SELECT {', '.join(columns)} FROM {record} r "  # noqa: S608 (the models' names)
-        f"LEFT JOIN {certificate} c ON c.id = r.certificate_id "
+        f"SELECT {columns(TrainingRecord, 'r')}, {columns(Certificate, 'c')} "  # noqa: S608
+        f"FROM {TrainingRecord._meta.db_table} r "
+        f"LEFT JOIN {Certificate._meta.db_table} c ON c.id = r.certificate_id "
         f"WHERE r.person_id = %s AND r.curriculum_id IN ({', '.join(['%s'] * count)})"
     )
 

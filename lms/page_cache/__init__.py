@@ -37,6 +37,9 @@ makes the old entries unreachable; they expire with their timeout.
 own memory ("memo", even beside Redis: no round trip): the signed-in user and their person, a
 token's user, what a learner may see. They are keyed on the content and account versions, so
 a learner's own progress, which changes with every answer, does not throw them away.
+
+`{% kept %}` (lms/templatetags/kept.py) keeps rendered template fragments the same way, in the
+compiled template (`kept_in`): the parts of a page that are the same for every learner.
 """
 
 import hashlib

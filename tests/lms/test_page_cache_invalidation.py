@@ -405,8 +405,11 @@ SILENT_WRITES = {
     ("courses/progress/selectors.py", "surveys_answered", "execute"): (
         "reads which survey phases a learner has answered: no row changes"
     ),
-    ("courses/progress/selectors.py", "_training_records", "execute"): (
-        "reads a learner's training records and certificates: no row changes"
+    ("courses/reflections.py", "reflections_of", "execute"): (
+        "reads a learner's reflection answers in a lesson: no row changes"
+    ),
+    ("lms/db/rows.py", "fetch_models", "execute"): (
+        "reads rows into models (a learner's training records): no row changes"
     ),
     ("courses/progress/tally.py", "_refresh", "bulk_create"): "the same tallies",
     ("courses/progress/tally.py", "_refresh", "bulk_update"): "the same tallies",

@@ -1,0 +1,49 @@
+"""lms.db.rows: a written-out statement's rows made into models exactly as the ORM makes them."""
+
+from datetime import datetime
+from decimal import Decimal
+
+from courses.models import Certificate, TrainingRecord
+from courses.progress.selectors import learner_progress
+from lms.db.rows import columns, fetch_models
+from tests.helpers import pass_module
+
+SQL = (
+    f"SELECT {columns(TrainingRecord, 'r')}, {columns(Certificate, 'c')} "  # noqa: S608
+    f"FROM {TrainingRecord._meta.db_table} r "
+    f"LEFT JOIN {Certificate._meta.db_table} c ON c.id = r.certificate_id "
+    "WHERE r.person_id = %s ORDER BY r.id"
+)
+
+
+def test_rows_are_the_models_the_orm_reads_values_converted(curriculum, learner):
+    for module in curriculum.modules:
+        pass_module(learner, module)  # a completed curriculum: a record with its certificate
+    [(record, certificate)] = fetch_models(SQL, [learner.pk], TrainingRecord, Certificate)
+    expected = TrainingRecord.objects.select_related("certificate").get(person=learner)
+    assert isinstance(record.cycle_started_at, datetime)  # SQLite stores text
+    assert isinstance(certificate.credit_hours, Decimal)
+    for field in TrainingRecord._meta.concrete_fields:
+        assert getattr(record, field.attname) == getattr(expected, field.attname), field.name
+    for field in Certificate._meta.concrete_fields:
+        assert getattr(certificate, field.attname) == getattr(
+            expected.certificate, field.attname
+        ), field.name
+    assert not record._state.adding and record._state.db == "default"  # saved as the ORM's
+
+
+def test_a_left_join_that_found_nothing_is_none(curriculum, learner):
+    pass_module(learner, curriculum.modules[0])  # a record, no certificate yet
+    [(record, certificate)] = fetch_models(SQL, [learner.pk], TrainingRecord, Certificate)
+    assert record.person_id == learner.pk and record.certificate_id is None
+    assert certificate is None
+
+
+def test_learner_progress_reads_the_certificate_without_another_query(
+    curriculum, learner, django_assert_num_queries
+):
+    for module in curriculum.modules:
+        pass_module(learner, module)
+    [progress] = learner_progress(person=learner, curricula=[curriculum.page])
+    with django_assert_num_queries(0):
+        assert progress.certificate.code

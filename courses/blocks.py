@@ -363,25 +363,27 @@ PER_LEARNER_BLOCKS = frozenset({"scenario", "branching_scenario", "reflection_pr
 
 
 def lesson_body(page, request) -> list[tuple]:
-    """The page's body as (block, html) pairs: `html` the block's rendering, the same for every
-    learner, with `block` None; for a block the template renders for the learner
-    (PER_LEARNER_BLOCKS), the block with `html` None. Made once per worker, page revision and
-    content version (every save of a page renews it) and shared, the learner's blocks made into
-    block values once too. A preview renders it all from the draft it shows."""
+    """The page's body as (block, html) pairs: `html` the rendering of one or more blocks in a
+    row, the same for every learner, with `block` None; for a block the template renders for
+    the learner (PER_LEARNER_BLOCKS), the block with `html` None. Made once per worker, page
+    revision and content version (every save of a page renews it) and shared, the learner's
+    blocks made into block values once too. A preview renders it all from the draft it shows."""
     if getattr(request, "is_preview", False):
         return [(block, None) for block in page.body]
 
     def build() -> list[tuple]:
         # Only the learner's blocks are made into block values (Wagtail converts a stream's
         # blocks by type, on first access); the rest of the body is kept as its HTML.
-        pairs = []
+        pairs = []  # consecutive shared blocks joined: one pair for the template to loop over
         for i, raw in enumerate(page.body.raw_data):
             block = page.body[i]
             if raw["type"] in PER_LEARNER_BLOCKS:
                 pairs.append((block, None))
-            else:
-                html = block.render(context={"page": page, "block_id": block.id})
-                pairs.append((None, mark_safe(str(html))))  # noqa: S308 (our blocks' templates)
+                continue
+            html = str(block.render(context={"page": page, "block_id": block.id}))
+            if pairs and pairs[-1][0] is None:
+                html = pairs.pop()[1] + html
+            pairs.append((None, mark_safe(html)))  # noqa: S308 (our blocks' templates)
         return pairs
 
     return remembered(f"lesson-body:{page.pk}:{page.live_revision_id}", build, copy=False)

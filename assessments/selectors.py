@@ -4,9 +4,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.http import Http404
+
 from assessments.grading import Grade, grade
 from assessments.models import Attempt, Quiz
 from assessments.review import FULL, QuizStanding, review_level
+from lms.db.rows import columns, fetch_models, fetch_values
 
 
 @dataclass
@@ -129,14 +132,32 @@ def quiz_attempts_left(*, quiz: Quiz, user, since: datetime | None) -> int:
     return quiz_standing(quiz=quiz, user=user, since=since).attempts_left
 
 
+_STANDING_FIELDS = [Attempt._meta.get_field(f) for f in ("started_at", "passed", "submitted_at")]
+_STANDING_SQL = (  # written out (lms.db.rows): every submit and result asks it
+    f"SELECT started_at, passed, submitted_at FROM {Attempt._meta.db_table} "  # noqa: S608
+    "WHERE quiz_id = %s AND user_id = %s"
+)
+
+
+def attempt_of(user, attempt_id) -> Attempt:
+    """The user's own attempt `attempt_id`; Http404 for another's or none (one statement,
+    written out: every submit and result reads it)."""
+    found = fetch_models(_ATTEMPT_SQL, [attempt_id, user.pk], Attempt)
+    if not found:
+        raise Http404("No such attempt.")
+    return found[0][0]
+
+
+_ATTEMPT_SQL = (
+    f"SELECT {columns(Attempt, 'a')} FROM {Attempt._meta.db_table} a "  # noqa: S608
+    "WHERE a.id = %s AND a.user_id = %s"
+)
+
+
 def quiz_standing(*, quiz: Quiz, user, since: datetime | None) -> QuizStanding:
     """Attempts left, whether an attempt of this cycle passed and whether one is open: what
     the review policy goes by. One query."""
-    rows = list(
-        Attempt.objects.filter(quiz=quiz, user=user).values_list(
-            "started_at", "passed", "submitted_at"
-        )
-    )
+    rows = fetch_values(_STANDING_SQL, [quiz.pk, user.pk], _STANDING_FIELDS)
     return QuizStanding(
         attempts_left=attempts_left(quiz=quiz, started=[r[0] for r in rows], since=since),
         passed=any(passed and counts_toward_limit(s, since=since) for s, passed, _ in rows),

@@ -9,7 +9,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from assessments.models import Attempt
+from assessments.selectors import attempt_of
 from courses import serializers as s
 from courses.certificates.pdf import certificate_pdf_response
 from courses.credentials.openbadges import MEDIA_TYPE_JWT
@@ -99,7 +99,7 @@ class AttemptSubmitView(APIView):
     )
     def post(self, request, attempt_id: int):
         person = require_person(request.user)
-        attempt = get_object_or_404(Attempt.objects.filter(user=request.user), pk=attempt_id)
+        attempt = attempt_of(request.user, attempt_id)
         module = visible_module_for_quiz(request.user, attempt.quiz_id)
         if module is None:
             raise DomainError(ErrorCode.NOT_FOUND, "No such attempt.")
@@ -120,7 +120,7 @@ class AttemptResultView(APIView):
         """The result of one of the caller's submitted attempts, under the quiz's review
         policy; an attempt still open answers 409."""
         person = require_person(request.user)
-        attempt = get_object_or_404(Attempt.objects.filter(user=request.user), pk=attempt_id)
+        attempt = attempt_of(request.user, attempt_id)
         module = visible_module_for_quiz(request.user, attempt.quiz_id)
         if module is None:
             raise DomainError(ErrorCode.NOT_FOUND, "No such attempt.")

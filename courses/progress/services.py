@@ -19,7 +19,7 @@ submit locks the record, the attempt and the standing once each (tests/courses/t
 
 from datetime import datetime
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from assessments import services as quiz_services
@@ -64,10 +64,14 @@ def training_record(*, person: Person, curriculum: CurriculumPage) -> TrainingRe
     found = fetch_models(_locked_record_sql(), [person.pk, curriculum.pk], TrainingRecord)
     if found:
         (record,) = found[0]
-    else:
-        record, _ = TrainingRecord.objects.select_for_update().get_or_create(
-            person=person, curriculum=curriculum
-        )
+    else:  # as get_or_create, less its second look: a row inserted is locked until commit
+        try:
+            with transaction.atomic():
+                record = TrainingRecord.objects.create(person=person, curriculum=curriculum)
+        except IntegrityError:  # another request made it first (and has committed)
+            ((record,),) = fetch_models(
+                _locked_record_sql(), [person.pk, curriculum.pk], TrainingRecord
+            )
     if renew(record, timezone.now()):
         record.save()
     return record

@@ -408,7 +408,7 @@ SILENT_WRITES = {
     ("courses/reflections.py", "reflections_of", "execute"): (
         "reads a learner's reflection answers in a lesson: no row changes"
     ),
-    ("lms/db/rows.py", "fetch_models", "execute"): (
+    ("lms/db/rows.py", "fetch_values", "execute"): (
         "reads rows into models (a learner's training records): no row changes"
     ),
     ("courses/progress/tally.py", "_refresh", "bulk_create"): "the same tallies",

@@ -192,7 +192,7 @@ class ModulePage(LearnerPage):
         if progress:
             from courses.progress.selectors import with_survey_offers
 
-            with_survey_offers(request.user, [progress])
+            with_survey_offers([progress])
             context["survey_offer"] = next(
                 (o for o in progress.survey_offers if o.module_number == self.number), None
             )

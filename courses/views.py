@@ -50,7 +50,7 @@ def my_training(request):
     progress = (
         learner_progress(person=person, curricula=visible_curricula(request.user)) if person else []
     )
-    with_survey_offers(request.user, progress)
+    with_survey_offers(progress)
     attach_site(request)
     response = render(
         request,

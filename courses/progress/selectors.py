@@ -330,6 +330,8 @@ class CurriculumProgress:
     certificate: Certificate | None = None
     recertification_months: int | None = field(default=None)
     survey_offers: list["SurveyOffer"] = field(default_factory=list)  # see with_survey_offers
+    # The phases of the curriculum's survey the learner has answered, read with the facts.
+    survey_answered: set[str] = field(default_factory=set)
 
     @property
     def modules_completed(self) -> int:
@@ -377,8 +379,13 @@ def learner_progress(
     curriculum_ids = [o.page.pk for o in outlines]
 
     records = _training_records(person, curriculum_ids)
-    done_lessons, module_done, attempts = _progress_facts(
-        person, lesson_ids=lesson_ids, module_ids=module_ids, quiz_ids=quiz_ids
+    survey_ids = sorted({o.page.survey_id for o in outlines if o.page.survey_id})
+    done_lessons, module_done, attempts, answered = _progress_facts(
+        person,
+        lesson_ids=lesson_ids,
+        module_ids=module_ids,
+        quiz_ids=quiz_ids,
+        survey_ids=survey_ids,
     )
     assignments = [a for a in _assignments_of(person) if a.curriculum_id in curriculum_ids]
 
@@ -428,6 +435,7 @@ def learner_progress(
                 due_date=standing.due_date,
                 certificate=cycle.certificate,
                 recertification_months=assignment.recertification_months if assignment else None,
+                survey_answered=answered.get(outline.page.survey_id, set()),
             )
         )
     return result
@@ -466,10 +474,10 @@ def _assignments_of(person: Person) -> list[Assignment]:
     )
 
 
-def _progress_facts(person: Person, *, lesson_ids, module_ids, quiz_ids):
+def _progress_facts(person: Person, *, lesson_ids, module_ids, quiz_ids, survey_ids=()):
     """The learner's completed lessons {(lesson id, cycle)}, module completions
-    {(module id, cycle): completed_at} and attempts (dicts) among the given ids: one query,
-    a UNION ALL of the three tables.
+    {(module id, cycle): completed_at}, attempts (dicts) and survey phases answered
+    {survey id: {phase}} among the given ids: one query, a UNION ALL of the four tables.
 
     Plain SQL of a fixed shape (`_facts_sql`): built by the ORM, this statement cost a
     rendered page more than everything else it reads together (~4.5 ms of compiling).
@@ -479,21 +487,24 @@ def _progress_facts(person: Person, *, lesson_ids, module_ids, quiz_ids):
         ("lesson", lesson_ids, person.pk),
         ("module", module_ids, person.pk),
         ("attempt", quiz_ids, person.user_id),
+        ("survey", survey_ids, person.user_id),
     ):
         if ids:
             arms.append((kind, len(ids)))
             params += [owner, *ids]
     if not arms:
-        return set(), {}, []
+        return set(), {}, [], {}
     with connection.cursor() as cursor:
         cursor.execute(_facts_sql(connection.vendor, tuple(arms)), params)
         rows = cursor.fetchall()
-    done_lessons, module_done, attempts = set(), {}, []
-    for kind, ref, number, pk, flag, t1, t2, t3 in rows:
+    done_lessons, module_done, attempts, answered = set(), {}, [], {}
+    for kind, ref, number, pk, flag, t1, t2, t3, label in rows:
         if kind == "lesson":
             done_lessons.add((ref, number))
         elif kind == "module":
             module_done[(ref, number)] = _timestamp(t1)
+        elif kind == "survey":
+            answered.setdefault(ref, set()).add(label)
         else:
             attempts.append(
                 {
@@ -506,11 +517,11 @@ def _progress_facts(person: Person, *, lesson_ids, module_ids, quiz_ids):
                     "expires_at": _timestamp(t3),
                 }
             )
-    return done_lessons, module_done, attempts
+    return done_lessons, module_done, attempts, answered
 
 
 # Each arm: its table, the owner column, the id column, then the selected columns in the order
-# kind, ref, number, id, flag, t1, t2, t3 (None: a NULL of that column's type).
+# kind, ref, number, id, flag, t1, t2, t3, label (None: a NULL of that column's type).
 _FACT_ARMS = {
     "lesson": (LessonProgress, "person_id", "lesson_id", ("lesson_id", "cycle")),
     "module": (
@@ -525,9 +536,22 @@ _FACT_ARMS = {
         "quiz_id",
         ("quiz_id", "score", "id", "passed", "started_at", "submitted_at", "expires_at"),
     ),
+    "survey": (
+        SurveyResponse,
+        "user_id",
+        "survey_id",
+        ("survey_id", None, None, None, None, None, None, "phase"),
+    ),
 }
 _FACT_NULL_TYPES = {  # PostgreSQL types the arms' NULLs, as the first arm's decide the union's
-    "postgresql": ("integer", "integer", "integer", "boolean", *["timestamp with time zone"] * 3),
+    "postgresql": (
+        "integer",
+        "integer",
+        "integer",
+        "boolean",
+        *["timestamp with time zone"] * 3,
+        "varchar",
+    ),
 }
 
 
@@ -539,7 +563,7 @@ def _facts_sql(vendor: str, arms: tuple[tuple[str, int], ...]) -> str:
     selects = []
     for kind, count in arms:
         model, owner, ref, columns = _FACT_ARMS[kind]
-        padded = [*columns, *[None] * (7 - len(columns))]
+        padded = [*columns, *[None] * (8 - len(columns))]
         values = [
             quote(column)
             if column
@@ -690,11 +714,11 @@ def _answered_sql(count: int) -> str:
     )
 
 
-def with_survey_offers(user, progress: list[CurriculumProgress]) -> list[CurriculumProgress]:
+def with_survey_offers(progress: list[CurriculumProgress]) -> list[CurriculumProgress]:
     """Fill each curriculum's `survey_offers` with the surveys open to the learner now.
 
-    One query whatever the number of curricula: the user's answers (the published surveys
-    are kept in the worker).
+    No query: the learner's answers were read with the progress facts (`learner_progress`),
+    the published surveys are kept in the worker.
     """
     survey_ids = {p.outline.page.survey_id for p in progress if p.outline.page.survey_id}
     if not survey_ids:
@@ -705,7 +729,6 @@ def with_survey_offers(user, progress: list[CurriculumProgress]) -> list[Curricu
         lambda: {s.pk: s for s in Survey.objects.filter(pk__in=ids, live=True)},
         copy=False,  # read, never changed
     )
-    answered = surveys_answered(user, surveys)
     for item in progress:
         curriculum = item.outline.page
         survey = surveys.get(curriculum.survey_id)
@@ -722,6 +745,6 @@ def with_survey_offers(user, progress: list[CurriculumProgress]) -> list[Curricu
                 (SurveyPhase.PRE, curriculum.pre_survey_before_module),
                 (SurveyPhase.POST, curriculum.post_survey_after_module),
             )
-            if survey_status(item, phase, answered.get(survey.pk, set())) == SurveyStatus.OPEN
+            if survey_status(item, phase, item.survey_answered) == SurveyStatus.OPEN
         ]
     return progress

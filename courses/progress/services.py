@@ -18,6 +18,7 @@ submit locks the record, the attempt and the standing once each (tests/courses/t
 """
 
 from datetime import datetime
+from functools import lru_cache
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -61,7 +62,8 @@ def training_record(*, person: Person, curriculum: CurriculumPage) -> TrainingRe
     # The certificate is read only when there is one. A record that exists (every one but a
     # learner's first) is locked by a statement written out (lms.db.rows): compiling the
     # ORM's get_or_create cost a quiz submit more than the lock.
-    found = fetch_models(_locked_record_sql(), [person.pk, curriculum.pk], TrainingRecord)
+    sql = _locked_record_sql(connection.features.has_select_for_update)
+    found = fetch_models(sql, [person.pk, curriculum.pk], TrainingRecord)
     if found:
         (record,) = found[0]
     else:  # as get_or_create, less its second look: a row inserted is locked until commit
@@ -69,16 +71,15 @@ def training_record(*, person: Person, curriculum: CurriculumPage) -> TrainingRe
             with transaction.atomic():
                 record = TrainingRecord.objects.create(person=person, curriculum=curriculum)
         except IntegrityError:  # another request made it first (and has committed)
-            ((record,),) = fetch_models(
-                _locked_record_sql(), [person.pk, curriculum.pk], TrainingRecord
-            )
+            ((record,),) = fetch_models(sql, [person.pk, curriculum.pk], TrainingRecord)
     if renew(record, timezone.now()):
         record.save()
     return record
 
 
-def _locked_record_sql() -> str:
-    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+@lru_cache(maxsize=2)
+def _locked_record_sql(can_lock: bool) -> str:
+    lock = " FOR UPDATE" if can_lock else ""
     return (
         f'SELECT {columns(TrainingRecord, "r")} FROM "{TrainingRecord._meta.db_table}" r '  # noqa: S608
         f"WHERE r.person_id = %s AND r.curriculum_id = %s{lock}"

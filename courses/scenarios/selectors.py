@@ -58,18 +58,12 @@ _LATEST_WALKS_SQL = f"""
 """  # noqa: S608 (table names from the models; the values are parameters)
 
 
-def scenario_states(*, person: Person, lesson: LessonPage, blocks=None) -> dict[str, ScenarioState]:
+def scenario_states(*, person: Person, lesson: LessonPage, blocks) -> dict[str, ScenarioState]:
     """The learner's latest walk of each branching scenario of the lesson, by block id; a
-    scenario not yet begun is at its first step of walk 1. `blocks`: the lesson's blocks that
-    include its scenarios, when the caller holds them already made into values (the page's
-    kept body, courses.blocks.lesson_body). One query, written out: a lesson page reads it for
-    every learner, and the ORM's subquery and prefetch cost more to build than to run."""
-    if blocks is None:  # only these blocks made into values
-        blocks = (
-            lesson.body[i]
-            for i, raw in enumerate(lesson.body.raw_data)
-            if raw["type"] == BLOCK_TYPE
-        )
+    scenario not yet begun is at its first step of walk 1. `blocks`: the lesson's blocks made
+    into values that include its scenarios (the page's kept body, courses.blocks.lesson_body).
+    One query, written out: a lesson page reads it for every learner, and the ORM's subquery
+    and prefetch cost more to build than to run."""
     scenarios = {
         block.id: scenario_data(block.value) for block in blocks if block.block_type == BLOCK_TYPE
     }

@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from lms.settings.base import *  # noqa: F403
-from lms.settings.base import ALLOWED_HOSTS, SQLITE_ENGINE, SQLITE_OPTIONS
+from lms.settings.base import ALLOWED_HOSTS, POSTGRES_OPTIONS, SQLITE_ENGINE, SQLITE_OPTIONS
 
 DEBUG = False
 # A throwaway key for the credentials the bench signs (courses/credentials/keys.py).
@@ -46,8 +46,10 @@ elif DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # BENCH_SQLITE_ENGINE=django.db.backends.sqlite3 measures without the writers queue.
     engine = os.environ.get("BENCH_SQLITE_ENGINE", SQLITE_ENGINE)
     DATABASES["default"].update(ENGINE=engine, OPTIONS=SQLITE_OPTIONS)
-if os.environ.get("BENCH_PG_JIT_OFF") and DATABASES["default"]["ENGINE"].endswith("postgresql"):
-    DATABASES["default"]["OPTIONS"] = {"options": "-c jit=off"}
+elif DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    DATABASES["default"]["OPTIONS"] = dict(POSTGRES_OPTIONS)
+    if os.environ.get("BENCH_PG_JIT_OFF"):
+        DATABASES["default"]["OPTIONS"]["options"] = "-c jit=off"
 
 # The shared cache (page cache versions) in a private tmpfs directory, as the README advises
 # for a host without Redis; http_bench.py makes one per run.

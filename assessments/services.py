@@ -17,7 +17,8 @@ from django.utils import timezone
 from assessments.drawing import draw_questions, last_served
 from assessments.grading import Grade, grade, normalise_answers
 from assessments.models import Attempt, AttemptItem, AttemptPick, Quiz
-from assessments.selectors import attempts_left, counts_toward_limit
+from assessments.selectors import attempts_left, attempts_of, counts_toward_limit
+from lms.db.rows import insert
 from lms.errors import DomainError, ErrorCode
 from lms.page_cache import remembered
 from lms.sanitize import clean_html, clean_text
@@ -195,7 +196,7 @@ def attempt_start(
     """
     _lock_learner(user)
     now = timezone.now()
-    attempts = list(Attempt.objects.filter(quiz=quiz, user=user).order_by("number"))
+    attempts = attempts_of(user, quiz)
     open_attempt = next((a for a in attempts if not a.is_submitted), None)
     if open_attempt and _close_if_expired(open_attempt, now):
         open_attempt = None
@@ -226,17 +227,18 @@ def attempt_start(
     expires_at = (
         now + timedelta(minutes=quiz.time_limit_minutes) if quiz.time_limit_minutes else None
     )
+    attempt = Attempt(
+        quiz=quiz,
+        user=user,
+        number=len(attempts) + 1,
+        questions=questions,
+        pass_mark=quiz.pass_mark,
+        quiz_revision_id=quiz.live_revision_id,
+        started_at=now,
+        expires_at=expires_at,
+    )
     try:  # no savepoint: the transaction is rolled back with the CONFLICT
-        attempt = Attempt.objects.create(
-            quiz=quiz,
-            user=user,
-            number=len(attempts) + 1,
-            questions=questions,
-            pass_mark=quiz.pass_mark,
-            quiz_revision_id=quiz.live_revision_id,
-            started_at=now,
-            expires_at=expires_at,
-        )
+        insert(attempt)  # a save, written out (lms.db.rows)
     except IntegrityError:
         raise DomainError(
             ErrorCode.CONFLICT, "Another attempt was started at the same time."

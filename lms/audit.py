@@ -36,6 +36,7 @@ from django.core.validators import validate_ipv46_address
 from django.db import DatabaseError, connections, transaction
 from django.utils import timezone
 
+from lms.db.rows import columns, fetch_models, insert
 from lms.models import AuditChainHead, AuditEvent
 
 GENESIS_HASH = "0" * 64
@@ -323,31 +324,9 @@ def record_event(
         ip_address=_stored_ip(ip_address or current_ip.get()),
         data=json.loads(json.dumps(data or {}, default=str)),
     )
-    _insert(event)
+    insert(event)  # written out (lms.db.rows): every write request records one
     _sequence_after_this_transaction()
     return event
-
-
-def _insert(event: AuditEvent) -> None:
-    """`event.save()` of a new event, written out: every write request records one, and
-    nothing listens for an event's post_save (the audit trail is on no cached page). Each
-    value is prepared by its field, as the ORM would; the new id is set on `event`."""
-    connection = transaction.get_connection()
-    quote, fields = connection.ops.quote_name, AuditEvent._meta.concrete_fields
-    fields = [f for f in fields if not f.primary_key]
-    sql = (
-        f"INSERT INTO {quote(AuditEvent._meta.db_table)} "  # noqa: S608 (names are ours)
-        f"({', '.join(quote(f.column) for f in fields)}) "
-        f"VALUES ({', '.join(['%s'] * len(fields))})"
-    )
-    returning = connection.features.can_return_columns_from_insert
-    if returning:
-        sql += f" RETURNING {quote('id')}"
-    values = [f.get_db_prep_save(f.pre_save(event, add=True), connection) for f in fields]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, values)
-        event.pk = cursor.fetchone()[0] if returning else cursor.lastrowid
-    event._state.adding, event._state.db = False, connection.alias
 
 
 def _locked_head(*, wait: bool) -> AuditChainHead | None:
@@ -397,6 +376,16 @@ def _pending_exist() -> bool:
         return cursor.fetchone() is not None
 
 
+def _pending_batch(size: int) -> list[AuditEvent]:
+    """`AuditEvent.objects.filter(seq__isnull=True).order_by("id")[:size]`."""
+    table = AuditEvent._meta.db_table
+    sql = (
+        f"SELECT {columns(AuditEvent, 'e')} FROM {table} e "  # noqa: S608 (names are ours)
+        "WHERE e.seq IS NULL ORDER BY e.id LIMIT %s"
+    )
+    return [row[0] for row in fetch_models(sql, [size], AuditEvent)]
+
+
 def _store_places(batch: list[AuditEvent]) -> None:
     """Each event's place (seq, prev_hash, hash): the UPDATE `bulk_update(batch, ...)` would
     make."""
@@ -439,7 +428,7 @@ def sequence_pending(*, batch_size: int = SEQUENCE_BATCH, wait: bool = True) -> 
             head = _locked_head(wait=wait)
             if head is None:
                 return total
-            batch = list(AuditEvent.objects.filter(seq__isnull=True).order_by("id")[:batch_size])
+            batch = _pending_batch(batch_size)
             for event in batch:
                 event.seq, event.prev_hash = head.seq + 1, head.hash
                 event.hash = event_hash(event)

@@ -2,6 +2,7 @@
 
 import hashlib
 from datetime import datetime, timedelta
+from functools import cache
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -13,6 +14,7 @@ from rest_framework.authentication import TokenAuthentication
 from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import AuthenticationFailed
 
+from lms.db.rows import columns, fetch_models
 from lms.page_cache import remembered
 
 
@@ -50,6 +52,41 @@ class CachedUserBackend(ModelBackend):
         return super().get_all_permissions(user_obj, obj)
 
 
+def read_token(key: str) -> Token | None:
+    """`Token.objects.select_related("user__person", "verification").filter(key=key).first()`,
+    written out (lms.db.rows): for a token new to the worker, compiling the ORM's statement
+    cost 0.5 ms, running it 0.03. The user and person caches are set as select_related sets
+    them (a learner without a person, a token without its verification row: None)."""
+    from lms.models import Person, TokenVerification
+
+    User = get_user_model()
+    rows = fetch_models(_token_sql(), [key], Token, User, Person, TokenVerification)
+    if not rows:
+        return None
+    token, user, person, verification = rows[0]
+    token.user = user
+    User.person.related.set_cached_value(user, person)
+    if person is not None:
+        Person.user.field.set_cached_value(person, user)
+    Token.verification.related.set_cached_value(token, verification)
+    return token
+
+
+@cache
+def _token_sql() -> str:
+    from lms.models import Person, TokenVerification
+
+    User = get_user_model()
+    return (
+        f"SELECT {columns(Token, 't')}, {columns(User, 'u')}, {columns(Person, 'p')}, "  # noqa: S608
+        f"{columns(TokenVerification, 'v')} FROM {Token._meta.db_table} t "
+        f"JOIN {User._meta.db_table} u ON u.id = t.user_id "
+        f"LEFT JOIN {Person._meta.db_table} p ON p.user_id = u.id "
+        f"LEFT JOIN {TokenVerification._meta.db_table} v ON v.token_id = t.key "
+        "WHERE t.key = %s"
+    )
+
+
 def token_expires_at(created: datetime) -> datetime:
     """When a token issued at `created` stops working (settings.API_TOKEN_HOURS)."""
     return created + timedelta(hours=settings.API_TOKEN_HOURS)
@@ -76,7 +113,7 @@ class CachedTokenAuthentication(TokenAuthentication):
         read = []  # a token this worker has not seen: read once with its user and person
 
         def token_user_id():
-            token = tokens.select_related("user__person", "verification").first()
+            token = read_token(key)
             read.append(token)
             return token.user_id if token else None
 

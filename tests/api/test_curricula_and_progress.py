@@ -122,6 +122,36 @@ def test_unit_and_personal_assignments_reach_only_their_people(api_for, home):
     assert seen(bystander) == []
 
 
+def test_the_quiz_a_learner_may_start_follows_the_same_reach(api_for, home):
+    """A quiz start looks the reach up by a statement compiled once per shape
+    (courses.progress.selectors.visible_curriculum_ids): each learner's own ids go in it."""
+    agency = AgencyFactory()
+    unit = UnitFactory(agency=agency)
+    course = {kind: make_curriculum(home, modules=1, lessons=1) for kind in ("unit", "person")}
+    in_unit, chosen, bystander = (PersonFactory(agency=agency, unit=unit) for _ in range(3))
+    AssignmentFactory(curriculum=course["unit"].page, unit=UnitFactory(agency=agency))
+    AssignmentFactory(curriculum=course["unit"].page, unit=unit)
+    AssignmentFactory(curriculum=course["person"].page, person=chosen)
+    draft = make_curriculum(home, modules=1, lessons=1)
+    AssignmentFactory(curriculum=draft.page, unit=unit)
+    draft.page.unpublish()
+
+    def starts(person) -> dict[str, int]:
+        for bundle in course.values():  # read, so that only the reach decides
+            complete_lessons(person, bundle.modules[0])
+        client = api_for(person.user)
+        return {
+            name: client.post(f"/api/v1/quizzes/{bundle.modules[0].quiz.pk}/attempts/").status_code
+            for name, bundle in (*course.items(), ("draft", draft))
+        }
+
+    assert starts(in_unit) == {"unit": 201, "person": 404, "draft": 404}
+    assert starts(chosen) == {"unit": 201, "person": 201, "draft": 404}
+    bystander.unit = None
+    bystander.save()
+    assert starts(bystander) == {"unit": 404, "person": 404, "draft": 404}
+
+
 # --- Progress --------------------------------------------------------------------------------
 
 

@@ -3,9 +3,14 @@
 from datetime import datetime
 from decimal import Decimal
 
+from django.contrib.auth import get_user_model
+from rest_framework.authtoken.models import Token
+
 from courses.models import Certificate, TrainingRecord
 from courses.progress.selectors import learner_progress
+from lms.auth_backends import read_token
 from lms.db.rows import columns, fetch_models
+from lms.models import TokenVerification
 from tests.helpers import pass_module
 
 SQL = (
@@ -47,3 +52,32 @@ def test_learner_progress_reads_the_certificate_without_another_query(
     [progress] = learner_progress(person=learner, curricula=[curriculum.page])
     with django_assert_num_queries(0):
         assert progress.certificate.code
+
+
+def test_a_token_is_read_with_its_user_person_and_verification_as_select_related_reads_it(
+    learner, django_assert_num_queries
+):
+    staff = get_user_model().objects.create_user("staff-without-person")
+    with_code = Token.objects.create(user=learner.user)
+    TokenVerification.objects.create(token=with_code, mfa=True)
+    without = Token.objects.create(user=staff)
+    orm = Token.objects.select_related("user__person", "verification")
+
+    for key in (with_code.key, without.key):
+        with django_assert_num_queries(1):
+            token = read_token(key)
+        expected = orm.get(key=key)
+        with django_assert_num_queries(0):  # everything select_related would have loaded
+            assert (token.key, token.user_id, token.created) == (
+                expected.key,
+                expected.user_id,
+                expected.created,
+            )
+            assert token.user.get_username() == expected.user.get_username()
+            assert hasattr(token.user, "person") == hasattr(expected.user, "person")
+            assert hasattr(token, "verification") == hasattr(expected, "verification")
+    token = read_token(with_code.key)
+    with django_assert_num_queries(0):
+        assert token.user.person.pk == learner.pk and token.user.person.user is token.user
+        assert token.verification.mfa is True
+    assert read_token("no-such-key") is None

@@ -382,7 +382,11 @@ SILENT_WRITES = {
     ("lms/audit.py", "_store_head", "execute"): "moves the audit chain's head with them",
     ("lms/audit.py", "_select_head", "execute"): "the sequencer reads the chain head",
     ("lms/audit.py", "_pending_exist", "execute"): "the sequencer looks for pending events",
-    ("lms/audit.py", "_insert", "execute"): "records an audit event; the trail is not cached",
+    ("lms/db/rows.py", "insert", "execute"): (
+        "a new row written out between the pre_save and post_save signals a save sends: the "
+        "receivers renew the pages as they do for save() (an attempt; an audit event, which is "
+        "on no cached page)"
+    ),
     ("assessments/services.py", "_lock_learner", "execute"): (
         "SELECT ... FOR UPDATE of the learner's account: it locks, writes nothing"
     ),
@@ -401,6 +405,9 @@ SILENT_WRITES = {
     ),
     ("courses/scenarios/selectors.py", "scenario_states", "execute"): (
         "reads a learner's walks of a lesson's scenarios: no row changes"
+    ),
+    ("courses/progress/selectors.py", "_visible_ids", "execute"): (
+        "reads which curricula reach a learner: no row changes"
     ),
     ("courses/progress/selectors.py", "surveys_answered", "execute"): (
         "reads which survey phases a learner has answered: no row changes"

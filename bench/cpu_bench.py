@@ -9,7 +9,8 @@ throwaway SQLite file (BENCH_DATABASE_URL to use another). One demo officer, sig
 every page rendered twice before timing (what a worker keeps for every learner: the route map,
 the outlines, the lessons' shared HTML); then each timed request is a render: every one has a
 query string of its own, which the page cache never serves, rotating over every lesson or
-module. Half the requests are timed without the profiler, half counted with it.
+module. Half the requests are timed without the profiler, half counted with it. The shared
+cache (the page cache's versions) is in a private directory on tmpfs, as `make bench`'s is.
 
 The attempts: `--learners` officers new to the process, each with every lesson of the
 curriculum read and an API token, as `make bench`'s attempt learners; after one start and
@@ -163,6 +164,15 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=400, help="per page row")
     parser.add_argument("--learners", type=int, default=60, help="attempts started and failed")
     args = parser.parse_args()
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    from bench.private_cache import private_shared_cache
+
+    with private_shared_cache():
+        measure(args)
+
+
+def measure(args) -> None:
     _setup()
     from django.contrib.auth import get_user_model
     from django.test import Client

@@ -35,6 +35,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench import report_bench  # noqa: E402 (after the path is set)
+from bench.private_cache import private_shared_cache  # noqa: E402
 
 SIZES = [50_000, 5_000, 500]  # bench-01, bench-02, bench-03
 REPORT_AGENCY = "bench-02"  # the report page is measured on the agency of 5,000
@@ -248,13 +249,8 @@ def ensure_seeded(url: str) -> None:
 
 
 def child(args: Namespace) -> None:
-    url = args.database_url
-    tmpfs = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108 (mkdtemp: 0700)
-    os.environ["BENCH_SHARED_CACHE_DIR"] = tempfile.mkdtemp(prefix="cg-bench-cache-", dir=tmpfs)
-    try:
-        measure_database(args, url)
-    finally:
-        shutil.rmtree(os.environ["BENCH_SHARED_CACHE_DIR"], ignore_errors=True)
+    with private_shared_cache():
+        measure_database(args, args.database_url)
 
 
 def measure_database(args: Namespace, url: str) -> None:

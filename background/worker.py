@@ -20,7 +20,7 @@ import threading
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import close_old_connections, connections, transaction
+from django.db import connections, transaction
 from django.utils import timezone
 from django_tasks import TaskResultStatus
 from django_tasks_db.management.commands.db_worker import Worker
@@ -95,10 +95,8 @@ class HeartbeatWorker(Worker):
         try:
             super().run()
         finally:
-            stop.set()
+            stop.set()  # the thread's last act is to remove the heartbeat (no beat after it)
             thread.join(timeout=heartbeat_seconds() + 5)
-            close_old_connections()
-            WorkerHeartbeat.objects.filter(worker_id=self.worker_id).delete()
 
     def run_task(self, db_task_result: DBTaskResult) -> None:
         """Runs the task under the request id it carries (background.context), so that the
@@ -115,5 +113,9 @@ class HeartbeatWorker(Worker):
                     requeue_abandoned()
                 except Exception:  # a locked or restarting database: try again next beat
                     logger.exception("Worker heartbeat failed")
+            try:
+                WorkerHeartbeat.objects.filter(worker_id=self.worker_id).delete()
+            except Exception:  # it goes stale, and the next worker forgets it
+                logger.exception("Removing the worker's heartbeat failed")
         finally:
             connections.close_all()

@@ -12,7 +12,13 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from lms.settings.base import *  # noqa: F403
-from lms.settings.base import ALLOWED_HOSTS, POSTGRES_OPTIONS, SQLITE_ENGINE, SQLITE_OPTIONS
+from lms.settings.base import (
+    ALLOWED_HOSTS,
+    POSTGRES_ENGINE,
+    POSTGRES_OPTIONS,
+    SQLITE_ENGINE,
+    SQLITE_OPTIONS,
+)
 
 DEBUG = False
 # A throwaway key for the credentials the bench signs (courses/credentials/keys.py).
@@ -47,7 +53,7 @@ elif DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     engine = os.environ.get("BENCH_SQLITE_ENGINE", SQLITE_ENGINE)
     DATABASES["default"].update(ENGINE=engine, OPTIONS=SQLITE_OPTIONS)
 elif DATABASES["default"]["ENGINE"].endswith("postgresql"):
-    DATABASES["default"]["OPTIONS"] = dict(POSTGRES_OPTIONS)
+    DATABASES["default"].update(ENGINE=POSTGRES_ENGINE, OPTIONS=dict(POSTGRES_OPTIONS))
     if os.environ.get("BENCH_PG_JIT_OFF"):
         DATABASES["default"]["OPTIONS"]["options"] = "-c jit=off"
 

@@ -363,8 +363,11 @@ POSTGRES_OPTIONS = (
     if os.environ.get("DATABASE_SERVER_SIDE_BINDING", "1") != "0"
     else {}
 )
+# …and its health check asks the server only when the socket says something (lms/db/postgresql).
+POSTGRES_ENGINE = "lms.db.postgresql"
 for database in DATABASES.values():
     if database["ENGINE"].endswith("postgresql"):
+        database["ENGINE"] = POSTGRES_ENGINE
         database.setdefault("OPTIONS", {}).update(POSTGRES_OPTIONS)
 # Sessions live on the server, so that signing out, a password change and a role change end
 # them (lms/sessions.py: Django's cache-backed database sessions, with the user on the row).

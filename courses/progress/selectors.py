@@ -38,7 +38,7 @@ from courses.models import (
     TrainingRecord,
 )
 from courses.progress.cycle import cycle_at, cycle_standing, governing_assignment
-from lms.db.rows import columns, fetch_models
+from lms.db.rows import columns, fetch_together, made_models
 from lms.models import Person
 from lms.page_cache import remembered
 from lms.scoping import viewer_person
@@ -392,25 +392,31 @@ def _open_attempt_id(attempts, quiz_id: int | None, now) -> int | None:
 def learner_progress(
     *, person: Person, curricula: Iterable[CurriculumPage]
 ) -> list[CurriculumProgress]:
-    """Everything 'My training' shows, in two queries whatever the size: the training
-    records and `_progress_facts`. The outlines and the learner's assignments are kept in the
-    worker (`curriculum_outline`, `_assignments_of`)."""
+    """Everything 'My training' shows, in two queries whatever the size, sent together (one
+    round trip on PostgreSQL: lms.db.rows.fetch_together): the training records and the
+    progress facts. The outlines and the learner's assignments are kept in the worker
+    (`curriculum_outline`, `_assignments_of`)."""
     now = timezone.now()
     outlines = kept_curriculum_outlines(curricula)
+    if not outlines:
+        return []
     lesson_ids = [lesson.pk for o in outlines for lesson in o.lessons]
     module_ids = [m.page.pk for o in outlines for m in o.modules]
     quiz_ids = [m.page.quiz_id for o in outlines for m in o.modules if m.page.quiz_id]
     curriculum_ids = [o.page.pk for o in outlines]
-
-    records = _training_records(person, curriculum_ids)
     survey_ids = sorted({o.page.survey_id for o in outlines if o.page.survey_id})
-    done_lessons, module_done, attempts, answered = _progress_facts(
+    facts = _facts_statement(
         person,
         lesson_ids=lesson_ids,
         module_ids=module_ids,
         quiz_ids=quiz_ids,
         survey_ids=survey_ids,
     )
+    record_rows, *fact_rows = fetch_together(
+        _records_statement(person, curriculum_ids), *([facts] if facts else [])
+    )
+    records = _training_records(record_rows)
+    done_lessons, module_done, attempts, answered = _progress_facts(*fact_rows)
     assignments = [a for a in _assignments_of(person) if a.curriculum_id in curriculum_ids]
 
     result = []
@@ -465,16 +471,17 @@ def learner_progress(
     return result
 
 
-def _training_records(person: Person, curriculum_ids: list[int]) -> dict[int, TrainingRecord]:
-    """The person's training records of the curricula by curriculum id, each with its
-    certificate: the ORM's select_related written out (lms.db.rows), which cost a rendered
-    page ten times what running the statement costs."""
-    if not curriculum_ids:
-        return {}
+def _records_statement(person: Person, curriculum_ids: list[int]) -> tuple[str, list]:
+    """The person's training records of the curricula, each with its certificate: the ORM's
+    select_related written out (lms.db.rows), which cost a rendered page ten times what
+    running the statement costs."""
+    return _records_sql(len(curriculum_ids)), [person.pk, *curriculum_ids]
+
+
+def _training_records(rows: list[tuple]) -> dict[int, TrainingRecord]:
+    """`_records_statement`'s rows as records by curriculum id."""
     records = {}
-    for record, certificate in fetch_models(
-        _records_sql(len(curriculum_ids)), [person.pk, *curriculum_ids], TrainingRecord, Certificate
-    ):
+    for record, certificate in made_models(rows, TrainingRecord, Certificate):
         record.certificate = certificate  # None when it has none: no query when asked
         records[record.curriculum_id] = record
     return records
@@ -498,10 +505,11 @@ def _assignments_of(person: Person) -> list[Assignment]:
     )
 
 
-def _progress_facts(person: Person, *, lesson_ids, module_ids, quiz_ids, survey_ids=()):
-    """The learner's completed lessons {(lesson id, cycle)}, module completions
-    {(module id, cycle): completed_at}, attempts (dicts) and survey phases answered
-    {survey id: {phase}} among the given ids: one query, a UNION ALL of the four tables.
+def _facts_statement(
+    person: Person, *, lesson_ids, module_ids, quiz_ids, survey_ids=()
+) -> tuple[str, list] | None:
+    """The learner's progress facts among the given ids (`_progress_facts`): one statement, a
+    UNION ALL of the four tables; None when there are no ids to look for.
 
     Plain SQL of a fixed shape (`_facts_sql`): built by the ORM, this statement cost a
     rendered page more than everything else it reads together (~4.5 ms of compiling).
@@ -516,11 +524,13 @@ def _progress_facts(person: Person, *, lesson_ids, module_ids, quiz_ids, survey_
         if ids:
             arms.append((kind, len(ids)))
             params += [owner, *ids]
-    if not arms:
-        return set(), {}, [], {}
-    with connection.cursor() as cursor:
-        cursor.execute(_facts_sql(connection.vendor, tuple(arms)), params)
-        rows = cursor.fetchall()
+    return (_facts_sql(connection.vendor, tuple(arms)), params) if arms else None
+
+
+def _progress_facts(rows: list[tuple] = ()):
+    """`_facts_statement`'s rows as the learner's completed lessons {(lesson id, cycle)},
+    module completions {(module id, cycle): completed_at}, attempts (dicts) and survey
+    phases answered {survey id: {phase}}."""
     done_lessons, module_done, attempts, answered = set(), {}, [], {}
     for kind, ref, number, pk, flag, t1, t2, t3, label in rows:
         if kind == "lesson":

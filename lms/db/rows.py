@@ -18,10 +18,43 @@ def fetch_values(sql: str, params, fields) -> list[tuple]:
     """Run `sql`, whose columns are the model `fields` in order, and return its rows with each
     value converted by the database's and the field's converters as a queryset's are (SQLite
     returns timestamps and decimals as text, JSON as a string)."""
-    compiler, converters = _converters(tuple(fields))
+    return converted(_rows(sql, params), fields)
+
+
+def fetch_models(sql: str, params, *models) -> list[tuple]:
+    """Run `sql`, whose columns are each model's `columns()` in turn, and make every row into
+    one instance of each model, its values converted (`fetch_values`). A model whose primary
+    key is NULL in a row (a LEFT JOIN that found none) is None there."""
+    return made_models(_rows(sql, params), *models)
+
+
+def fetch_together(*statements: tuple[str, list]) -> list[list[tuple]]:
+    """The rows of each (sql, params), the statements sent together: on PostgreSQL in one
+    round trip (psycopg's pipeline mode; a round trip cost a rendered page more than running
+    its statement), elsewhere one after another (SQLite's statements make no round trip).
+    Convert them with `converted` or `made_models`."""
+    if connection.vendor != "postgresql" or len(statements) < 2:
+        return [_rows(sql, params) for sql, params in statements]
+    cursors = [connection.cursor() for _ in statements]  # connected, health-checked
+    try:
+        with connection.wrap_database_errors, connection.connection.pipeline():
+            for cursor, (sql, params) in zip(cursors, statements, strict=True):
+                cursor.execute(sql, params)
+        return [cursor.fetchall() for cursor in cursors]
+    finally:
+        for cursor in cursors:
+            cursor.close()
+
+
+def _rows(sql: str, params) -> list[tuple]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        rows = cursor.fetchall()
+        return cursor.fetchall()
+
+
+def converted(rows: list[tuple], fields) -> list[tuple]:
+    """`rows`, whose columns are the model `fields` in order, as `fetch_values` returns them."""
+    compiler, converters = _converters(tuple(fields))
     return list(compiler.apply_converters(rows, converters)) if converters else rows
 
 
@@ -36,13 +69,12 @@ def _converters(fields: tuple) -> tuple:
     return made[fields]
 
 
-def fetch_models(sql: str, params, *models) -> list[tuple]:
-    """Run `sql`, whose columns are each model's `columns()` in turn, and make every row into
-    one instance of each model, its values converted (`fetch_values`). A model whose primary
-    key is NULL in a row (a LEFT JOIN that found none) is None there."""
+def made_models(rows: list[tuple], *models) -> list[tuple]:
+    """`rows`, whose columns are each model's `columns()` in turn, as `fetch_models` returns
+    them."""
     fields = [field for model in models for field in model._meta.concrete_fields]
     made = []
-    for row in fetch_values(sql, params, fields):
+    for row in converted(rows, fields):
         instances, start = [], 0
         for model in models:
             meta = model._meta

@@ -1,15 +1,18 @@
 """lms.db.rows: a written-out statement's rows made into models exactly as the ORM makes them."""
 
+import tempfile
 from datetime import datetime
 from decimal import Decimal
 
+import pytest
 from django.contrib.auth import get_user_model
+from django.db import connection
 from rest_framework.authtoken.models import Token
 
 from courses.models import Certificate, TrainingRecord
 from courses.progress.selectors import learner_progress
 from lms.auth_backends import read_token
-from lms.db.rows import columns, fetch_models
+from lms.db.rows import columns, fetch_models, fetch_together
 from lms.models import TokenVerification
 from tests.helpers import pass_module
 
@@ -81,3 +84,42 @@ def test_a_token_is_read_with_its_user_person_and_verification_as_select_related
         assert token.user.person.pk == learner.pk and token.user.person.user is token.user
         assert token.verification.mfa is True
     assert read_token("no-such-key") is None
+
+
+def round_trips(read) -> tuple[object, int]:
+    """`read()`'s result, and how many times the server answered ready for the next query
+    while it ran: the round trips, from libpq's trace of the protocol."""
+    connection.ensure_connection()
+    with tempfile.TemporaryFile("w+") as trace:
+        connection.connection.pgconn.trace(trace.fileno())
+        try:
+            result = read()
+        finally:
+            connection.connection.pgconn.untrace()
+        trace.seek(0)
+        return result, sum("\tB\t" in line and "ReadyForQuery" in line for line in trace)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_statements_fetched_together_make_one_round_trip_on_postgresql(learner):
+    statements = [
+        ("SELECT id, user_id FROM lms_person WHERE id = %s", [learner.pk]),
+        ("SELECT %s::text", ["second"]),
+    ]
+
+    together, trips = round_trips(lambda: fetch_together(*statements))
+
+    assert together == [[(learner.pk, learner.user_id)], [("second",)]]
+    assert trips == 1
+    assert round_trips(lambda: [fetch_together(s)[0] for s in statements]) == (together, 2)
+
+
+def test_statements_fetched_together_give_each_its_own_rows(learner):
+    """On any database: the rows of each statement, in order, as fetched one by one."""
+    statements = [
+        ("SELECT id FROM lms_person WHERE id = %s", [learner.pk]),
+        ("SELECT id FROM lms_person WHERE id = %s", [-1]),
+        ("SELECT user_id FROM lms_person WHERE id = %s", [learner.pk]),
+    ]
+    assert fetch_together(*statements) == [[(learner.pk,)], [], [(learner.user_id,)]]

@@ -10,7 +10,7 @@ from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
 from django.test import RequestFactory
-from wagtail.models import Page, Site
+from wagtail.models import Page, ReferenceIndex, Site
 
 from assessments.models import Quiz
 from authoring.curriculum_data import (
@@ -229,6 +229,28 @@ def test_load_gives_questions_their_lesson_level_and_feedback(tmp_path, module_d
         "Why this one: it keeps everyone safe."
     )
     assert (second.lesson, second.level) == (None, "recall")
+
+
+def test_a_loaded_quiz_is_in_the_reference_index_as_its_saves_would_have_put_it(
+    tmp_path, module_data, home
+):
+    """The quiz is indexed once, after its questions are in (`_index_references`): the index
+    holds what indexing it afresh finds, its questions' links to their lessons among it."""
+    slugs = [lesson["slug"] for lesson in module_data["lessons"]]
+    module_data["quiz"]["questions"][0]["lesson"] = slugs[1]
+    write_curriculum(tmp_path, [module_data])
+    curriculum, _ = load_curriculum(home, tmp_path)
+    quiz = ModulePage.objects.child_of(curriculum).get().quiz
+
+    def indexed() -> set[tuple]:
+        rows = ReferenceIndex.get_references_for_object(quiz)
+        return set(rows.values_list("to_content_type", "to_object_id", "content_path"))
+
+    loaded = indexed()
+    lesson = LessonPage.objects.get(slug=slugs[1])
+    assert str(lesson.pk) in {object_id for _, object_id, _ in loaded}
+    ReferenceIndex.create_or_update_for_object(quiz)
+    assert indexed() == loaded
 
 
 def test_survey_statements_load_reversed(tmp_path, module_data, home):

@@ -352,17 +352,14 @@ SILENT_WRITES = {
     ),
     ("lms/health.py", "_database", "execute"): "SELECT 1 (/readyz): no row changes",
     ("lms/routing.py", "_live_page", "execute"): "reads a page's live revision: no row changes",
-    ("courses/progress/selectors.py", "_progress_facts", "execute"): (
-        "reads a learner's progress: no row changes"
-    ),
     ("assessments/surveys.py", "survey_submit", "bulk_create"): (
         "survey answers are shown only in the survey report, which is not cached; the "
         "response saved with them renews the respondent's pages"
     ),
-    ("authoring/curriculum_data.py", "_create_quiz", "bulk_create"): (
+    ("authoring/curriculum_data.py", "_build_quiz", "bulk_create"): (
         "the choices of a new quiz, which is published next (publishing renews content)"
     ),
-    ("authoring/curriculum_data.py", "_create_survey", "bulk_create"): (
+    ("authoring/curriculum_data.py", "_build_survey", "bulk_create"): (
         "the statements of a new survey, which is published next"
     ),
     ("authoring/exchange/importing.py", "_store_files", "update"): (
@@ -415,8 +412,11 @@ SILENT_WRITES = {
     ("courses/reflections.py", "reflections_of", "execute"): (
         "reads a learner's reflection answers in a lesson: no row changes"
     ),
-    ("lms/db/rows.py", "fetch_values", "execute"): (
+    ("lms/db/rows.py", "_rows", "execute"): (
         "reads rows into models (a learner's training records): no row changes"
+    ),
+    ("lms/db/rows.py", "fetch_together", "execute"): (
+        "reads a learner's training records and progress facts together: no row changes"
     ),
     ("courses/progress/tally.py", "_refresh", "bulk_create"): "the same tallies",
     ("courses/progress/tally.py", "_refresh", "bulk_update"): "the same tallies",

@@ -85,4 +85,4 @@ bench-certificate: install ## Time the certificate PDF (7 scripts) and the crede
 	$(PY) bench/certificate_bench.py $(BENCH_CERTIFICATE_ARGS)
 
 clean: ## Remove the virtualenv, the SQLite database and collected files
-	rm -rf $(VENV) db.sqlite3 staticfiles .test-media
+	rm -rf $(VENV) db.sqlite3 staticfiles

@@ -14,7 +14,10 @@ SECRET_KEY = "test-only-not-secret"  # noqa: S105
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-MEDIA_ROOT = BASE_DIR / ".test-media"  # noqa: F405
+# Uploads and certificates of this test run, in a directory of its own (CI runs the SQLite and
+# PostgreSQL passes at once).
+MEDIA_ROOT = tempfile.mkdtemp(prefix="common-ground-test-media-")
+atexit.register(shutil.rmtree, MEDIA_ROOT, ignore_errors=True)
 # The sequencer runs in the writer's thread after its commit, so a test sees its events chained
 # (tests/lms/test_audit_sequencer.py runs the background thread itself).
 AUDIT_SEQUENCE_DELAY_SECONDS = 0

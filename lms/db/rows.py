@@ -95,11 +95,12 @@ def insert(instance) -> None:
     the ORM's INSERT cost more than running it."""
     model, db = type(instance), transaction.get_connection()
     pre_save.send(sender=model, instance=instance, raw=False, using=db.alias, update_fields=None)
-    sql, fields = _insert_sql(model, db.vendor, db.features.can_return_columns_from_insert)
+    returning = db.features.can_return_columns_from_insert
+    sql, fields = _insert_sql(model, db.vendor, returning)
     values = [field.get_db_prep_save(field.pre_save(instance, add=True), db) for field in fields]
     with db.cursor() as cursor:
         cursor.execute(sql, values)
-        instance.pk = cursor.fetchone()[0] if "RETURNING" in sql else cursor.lastrowid
+        instance.pk = cursor.fetchone()[0] if returning else cursor.lastrowid
     instance._state.adding, instance._state.db = False, db.alias
     post_save.send(
         sender=model, instance=instance, created=True, update_fields=None, raw=False, using=db.alias

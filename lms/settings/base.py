@@ -357,7 +357,7 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 # PostgreSQL binds parameters on the server, so psycopg prepares a statement a connection has
 # run five times and the server stops planning it again: the reads of a rendered page spent
 # more time being planned than run. DATABASE_SERVER_SIDE_BINDING=0 binds them in the client
-# (Django's default), for a pooler in transaction mode that cannot keep prepared statements.
+# (Django's default), for a pooler in transaction mode that does not keep prepared statements.
 POSTGRES_OPTIONS = (
     {"server_side_binding": True, "prepare_threshold": 5}
     if os.environ.get("DATABASE_SERVER_SIDE_BINDING", "1") != "0"
